@@ -1,0 +1,209 @@
+"""A scripted chat session: robots joining, talking and leaving, paced like people.
+
+Pacing is what makes grading reliable.  After every line a robot sends, the
+session waits until the server has *read* it (its socket's receive queue is
+empty, see ``grader.netstat``) and has *gone idle* (none of its threads is
+running).  So a server that reads with ``recv(1024)`` sees each line in its
+own chunk, and an expectation starts only once the server has done all it
+was going to do.  Both are waits on a condition with a deadline; a server
+that reads nothing or spins forever just costs the deadline.
+"""
+
+from grader.failures import CheckFailed
+from grader.i18n import _
+from grader.matching import attribution_line, notice_line, trim
+from grader.waiting import poll_until
+from grader.wire import Robot
+
+
+class Server:
+    """A started, listening student server."""
+
+    def __init__(self, program, listening):
+        self.program = program
+        self.host = listening.host
+        self.port = listening.port
+        self.where = listening.where
+
+    def alive(self):
+        return self.program.alive()
+
+    def exit_code(self):
+        return self.program.exit_code
+
+
+class Chat:
+    """Robots in a chat served by the student's server, and the expectations on them."""
+
+    def __init__(self, server, pod, transcript, timeouts):
+        self.server = server
+        self.pod = pod
+        self.transcript = transcript
+        self.timeouts = timeouts
+        self.robots = []
+        self.last_action = _("the session started")
+        self.unread_names = []
+
+    # -------------------------------------------------------------- pacing
+    def wait_read(self, robot, timeout=None):
+        """Wait until the server has read everything ``robot`` sent; False on deadline."""
+        timeout = self.timeouts["handshake"] if timeout is None else timeout
+        program = self.server.program
+        if program.wait_read(robot.local_port, robot.sent_bytes, timeout):
+            return True
+        # Not seen by the shim: maybe read some other way; ask the kernel.
+        return program.unread_bytes(self.server.port, robot.local_port) in (0, None) and program.alive()
+
+    def settle(self, timeout=None):
+        """Wait until the server is idle: none of its threads running or runnable."""
+        timeout = self.timeouts["settle"] if timeout is None else timeout
+        program = self.server.program
+
+        def idle():
+            return not program.alive() or program.busy_threads() == 0
+
+        return bool(poll_until(idle, timeout))
+
+    def _mark_all(self):
+        for robot in self.robots:
+            robot.mark()
+
+    # ------------------------------------------------------------- actions
+    def connect(self, name):
+        """A robot connected to the server that has not said anything yet."""
+        try:
+            sock = self.pod.connect(self.server.host, self.server.port)
+        except OSError as exc:
+            self.transcript.add(name, "note", _("could not connect: {error}").format(error=exc))
+            gone = "" if self.server.alive() else " " + _("The server is no longer running.")
+            raise CheckFailed(
+                _("{name} could not connect to the server ({error}).").format(name=name, error=exc.strerror or exc) + gone,
+                who=name, action=self.last_action) from None
+        robot = Robot(name, sock, self.transcript)
+        self.robots.append(robot)
+        return robot
+
+    def join(self, *names):
+        """Connect robots one by one, each sending its name as its first line.
+
+        Sending the name at once suits all three handshakes seen in real
+        servers: name first, a prompt (NICK, "Enter your name:") then a
+        read, or no names at all (the line is then just a first message).
+        Returns one robot for one name, else a list.
+        """
+        joined = []
+        for name in names:
+            self._mark_all()
+            robot = self.connect(name)
+            robot.mark()
+            self.last_action = _("{name} connected and sent the name {name!r}").format(name=name)
+            robot.send_line(name)
+            if not self.wait_read(robot):
+                self.unread_names.append(name)
+                self.transcript.add("grader", "note",
+                                    _("the server did not read {name}'s name within {s} s").format(
+                                        name=name, s=self.timeouts["handshake"]))
+            self.settle()
+            joined.append(robot)
+        return joined[0] if len(joined) == 1 else joined
+
+    def silent(self, name="silent"):
+        """A client that connects and then says nothing at all."""
+        self._mark_all()
+        robot = self.connect(name)
+        self.transcript.add("grader", "note", _("{name} connects and stays silent").format(name=name))
+        self.settle()
+        return robot
+
+    def say(self, robot, text):
+        """``robot`` sends one chat line; returns once the server has handled it."""
+        self._mark_all()
+        self.last_action = _("{name} sent {text!r}").format(name=robot.name, text=text)
+        robot.send_line(text)
+        self.wait_read(robot)
+        self.settle()
+
+    def leave(self, robot, how="close"):
+        """``robot`` disconnects: 'close' (FIN) or 'reset' (RST, a killed client)."""
+        self._mark_all()
+        if how == "reset":
+            self.last_action = _("{name}'s connection was reset (as when the client process is killed)").format(
+                name=robot.name)
+            robot.reset()
+        else:
+            self.last_action = _("{name} closed its connection").format(name=robot.name)
+            robot.close()
+        self.settle()
+
+    # -------------------------------------------------------- expectations
+    def _fail(self, robot, expected, outcome, summary, hint=None):
+        received = trim(outcome.received)
+        ending = {
+            "eof": _("then the server closed {name}'s connection").format(name=robot.name),
+            "reset": _("then {name}'s connection was reset by the server").format(name=robot.name),
+        }.get(outcome.ending)
+        raise CheckFailed(
+            summary,
+            who=robot.name,
+            action=self.last_action,
+            expected=expected,
+            received=received,
+            waited_s=outcome.waited_s,
+            ending=ending,
+            hint=hint,
+        )
+
+    def _summary(self, robot, what, outcome):
+        if outcome.received.strip():
+            got = _("received only {text!r}").format(text=trim(outcome.received, 80))
+        else:
+            got = _("received nothing")
+        if outcome.ending == "eof":
+            got += _(", then the server closed the connection")
+        elif outcome.ending == "reset":
+            got += _(", then the connection was reset")
+        return _("After {action}, {name} waited {s:.1f} s for {what} but {got}.").format(
+            action=self.last_action, name=robot.name, s=outcome.waited_s, what=what, got=got)
+
+    def expect_text(self, robot, text, timeout=None, hint=None):
+        """``robot`` must receive ``text`` (anywhere in its stream since the action)."""
+        outcome = robot.wait_text(text, self.timeouts["expect"] if timeout is None else timeout)
+        if not outcome:
+            self._fail(robot, text, outcome, self._summary(robot, repr(text), outcome), hint)
+        self.transcript.add(robot.name, "ok", _("received {text!r}").format(text=text))
+        return outcome
+
+    def expect_notice(self, robot, name, timeout=None, hint=None, what=None):
+        """``robot`` must be told about ``name`` in a line that says more than the name."""
+        names = [r.name for r in self.robots]
+        outcome = robot.wait_for(lambda text: notice_line(text, name, names),
+                                 self.timeouts["expect"] if timeout is None else timeout)
+        what = what or _("a notice naming {name}").format(name=name)
+        if not outcome:
+            self._fail(robot, what, outcome, self._summary(robot, what, outcome), hint)
+        line = notice_line(outcome.received, name, names)
+        self.transcript.add(robot.name, "ok", _("notice: {line!r}").format(line=line))
+        return line
+
+    def expect_attribution(self, robot, message, sender, timeout=None, hint=None):
+        """``robot`` must receive ``message`` on a line that also names ``sender``."""
+        names = [r.name for r in self.robots]
+        outcome = robot.wait_for(lambda text: attribution_line(text, message, sender.name, names),
+                                 self.timeouts["expect"] if timeout is None else timeout)
+        what = _("{message!r} with the sender's name {name}").format(message=message, name=sender.name)
+        if not outcome:
+            self._fail(robot, what, outcome, self._summary(robot, what, outcome), hint)
+        return attribution_line(outcome.received, message, sender.name, names)
+
+    def expect_open(self, robot):
+        """The server must not have closed ``robot``'s connection."""
+        if robot.ending in ("eof", "reset"):
+            raise CheckFailed(
+                _("After {action}, the server closed {name}'s connection, though {name} did nothing wrong.").format(
+                    action=self.last_action, name=robot.name),
+                who=robot.name, action=self.last_action, received=trim(robot.received()))
+
+    # ------------------------------------------------------------ teardown
+    def dispose(self):
+        for robot in self.robots:
+            robot.dispose()

@@ -1,0 +1,165 @@
+"""Turn what the shim and the process table saw into precise explanations.
+
+These never decide a verdict (the robots do); they say *why* a check failed,
+pointing at the student's own ``file:line`` where possible.
+"""
+
+import os
+import re
+
+from grader.failures import CheckFailed
+from grader.i18n import _
+from grader.matching import trim
+
+_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<func>\S+)')
+_THREAD = re.compile(r"^(Current thread|Thread) (0x[0-9a-f]+)")
+
+
+def _source_line(program, where):
+    """The text of the student's line at ``where`` ('server.py:17')."""
+    if not where or ":" not in where:
+        return None
+    relative, _sep, number = where.rpartition(":")
+    try:
+        lines = (program.root / relative).read_text("utf-8", "replace").splitlines()
+        return lines[int(number) - 1].strip()
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def stuck_frames(stacks, root):
+    """For each thread in a faulthandler dump: its innermost frame in the student's files."""
+    root = os.path.realpath(str(root)) + os.sep
+    found = []
+    current = None
+    for line in stacks.splitlines():
+        thread = _THREAD.match(line)
+        if thread:
+            current = {"main": False, "where": None, "func": None}
+            found.append(current)
+            continue
+        frame = _FRAME.match(line)
+        if frame and current is not None and current["where"] is None:
+            path = os.path.realpath(frame["file"])
+            if path.startswith(root):
+                current["where"] = f"{os.path.relpath(path, root)}:{frame['line']}"
+                current["func"] = frame["func"]
+    return [t for t in found if t["where"]]
+
+
+def startup_failure(failure, timeout):
+    """The CheckFailed for a server that did not start listening."""
+    program = failure.program
+    crashes = program.events_of("crash")
+    crash = crashes[-1] if crashes else None
+    stderr_tail = program.stderr.tail_text(1500).strip()
+    if crash is not None:
+        where = crash.get("where") or "?"
+        if crash.get("type") == "SyntaxError":
+            message = _("The server does not compile: SyntaxError at {where}: {error}").format(
+                where=where, error=crash.get("message", ""))
+            hint = _("Run `python {file}` yourself: Python reports the same error. Fix the line it names "
+                     "(or the line just before it).").format(file=where.rpartition(":")[0])
+        else:
+            message = _("The server crashed before listening: {type} at {where}: {error}").format(
+                type=crash.get("type"), where=where, error=crash.get("message", ""))
+            hint = _("Read the traceback: its last line in your file is where the server broke.")
+        raise_from = CheckFailed(message, expected=_("the server listens within {s} s").format(s=timeout),
+                                 received=trim(crash.get("traceback") or stderr_tail, 1500),
+                                 waited_s=failure.waited_s, hint=hint, cause=crash.get("text"))
+        return raise_from
+    if failure.reason == "exited":
+        message = _("The server exited with code {code} before it listened.").format(code=program.exit_code)
+        if stderr_tail:
+            message += " " + _("Its last error output: {tail}").format(tail=trim(stderr_tail.splitlines()[-1], 160))
+        return CheckFailed(message, expected=_("the server listens within {s} s").format(s=timeout),
+                           received=trim(stderr_tail, 1500), waited_s=failure.waited_s,
+                           hint=_("A server must keep running: call listen() and loop on accept()."))
+    # Time ran out: say what the server was doing instead of listening.
+    parts = [_("The server did not start listening within {s} s.").format(s=timeout)]
+    if program.events_of("bind"):
+        bind = program.events_of("bind")[-1]
+        parts.append(_("It called bind() at {where} but never listen().").format(where=bind.get("where") or "?"))
+    cpu = program.cpu_seconds()
+    if cpu > 0.5 * failure.waited_s:
+        parts.append(_("Meanwhile it used {cpu:.1f} s of CPU in {s:.1f} s: a busy loop before listen()?").format(
+            cpu=cpu, s=failure.waited_s))
+    for thread in stuck_frames(program.stacks(), program.root)[:1]:
+        line = _source_line(program, thread["where"])
+        parts.append(_("It was at {where} in {func}(){line}.").format(
+            where=thread["where"], func=thread["func"], line=f": {line}" if line else ""))
+    return CheckFailed(" ".join(parts), expected=_("the server listens within {s} s").format(s=timeout),
+                       received=trim(stderr_tail, 1500) or None, waited_s=failure.waited_s,
+                       hint=_("Start listening right away: a server that first waits for input() or for "
+                              "something else never gets to listen() here."))
+
+
+def after_failure(programs, details):
+    """Extra explanations for a failed check, from what the programs did meanwhile."""
+    found = []
+    for program in programs:
+        for event in program.events_of("thread_exception")[:3]:
+            where = event.get("where") or "?"
+            found.append(_("An exception in {role} thread {thread}: {type}: {error} at {where}.").format(
+                role=program.role, thread=event.get("thread"), type=event.get("type"),
+                error=trim(event.get("message", ""), 120), where=where))
+            details.setdefault("tracebacks", []).append(event.get("traceback", ""))
+        if program.exit_code is not None:
+            crashes = program.events_of("crash")
+            if crashes:
+                crash = crashes[-1]
+                found.append(_("The {role} crashed: {type}: {error} at {where}.").format(
+                    role=program.role, type=crash.get("type"), error=trim(crash.get("message", ""), 120),
+                    where=crash.get("where") or "?"))
+                details.setdefault("tracebacks", []).append(crash.get("traceback", ""))
+            else:
+                found.append(_("The {role} process exited with code {code} during the check.").format(
+                    role=program.role, code=program.exit_code))
+    return found
+
+
+def where_stuck(program):
+    """' The server was waiting at server.py:64 in receive(): `name = conn.recv(1024)`.' or ''."""
+    if not program.alive():
+        return ""
+    frames = stuck_frames(program.stacks(), program.root)
+    if not frames:
+        return ""
+    places = []
+    for thread in frames[:2]:
+        line = _source_line(program, thread["where"])
+        places.append(_("{where} in {func}()").format(where=thread["where"], func=thread["func"])
+                      + (f": `{line}`" if line else ""))
+    return " " + _("The server was waiting at {places}.").format(places="; ".join(places))
+
+
+_THREAD_CALLS = {"Thread", "start_new_thread", "ThreadPoolExecutor", "ThreadingTCPServer", "ThreadingMixIn",
+                 "start_new"}
+
+
+def source_static(source, feature):
+    """Whether the source uses ``feature`` ('threading'): creates threads, by its AST.
+
+    A file that does not compile is searched as text, so a SyntaxError
+    elsewhere does not hide a correct use of threads.
+    """
+    if not source:
+        return False
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return bool(re.search(r"\bThread\s*\(|start_new_thread\s*\(|ThreadPoolExecutor\s*\(", source))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            if name in _THREAD_CALLS:
+                return True
+        if isinstance(node, ast.ClassDef):
+            for base in node.bases:
+                name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", None)
+                if name in _THREAD_CALLS:
+                    return True
+    return False

@@ -1,0 +1,30 @@
+"""The failure a scenario raises: fields, not a finished sentence.
+
+``message`` is a one-line summary; the report lays out the fields (what the
+robots did, what was expected, what arrived, how long it waited) and the
+hint.  It subclasses AssertionError so pytest counts it as a failure of the
+student's code, never as an error of the grader.
+"""
+
+
+class CheckFailed(AssertionError):
+    """The student's program broke an expectation of a check."""
+
+    def __init__(self, message, *, who=None, action=None, expected=None, received=None,
+                 waited_s=None, ending=None, hint=None, cause=None):
+        super().__init__(message)
+        self.message = message
+        self.fields = {
+            key: value
+            for key, value in {
+                "who": who,
+                "action": action,
+                "expected": expected,
+                "received": received,
+                "waited_s": round(waited_s, 2) if waited_s is not None else None,
+                "ending": ending,
+                "cause": cause,
+            }.items()
+            if value is not None
+        }
+        self.hint = hint

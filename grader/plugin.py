@@ -1,0 +1,365 @@
+"""The pytest plugin: a lab's scenarios are pytest tests using these fixtures.
+
+This module is the only one that knows pytest.  It turns a test marked with
+``@check`` into a graded check: points from ``lab.toml``, dependencies
+(a check whose prerequisite did not pass is skipped, naming it), a fresh
+server per check, robots, a transcript, and a ``CheckResult`` collected
+through the report hooks.  ``grader check`` runs pytest with it
+programmatically; ``pytest labs/chat --submission PATH`` works as well.
+"""
+
+import codecs
+import shutil
+import time
+import traceback
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from grader import diagnose
+from grader.chat import Chat, Server
+from grader.errors import GraderError
+from grader.failures import CheckFailed
+from grader.i18n import _, set_language
+from grader.lab import load_lab
+from grader.pods import make_pod
+from grader.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult
+from grader.sandbox import StartupFailed
+from grader.submission import copy_tree, discover, make_workdir
+from grader.wire import Transcript
+
+GRADING = pytest.StashKey()
+TRANSCRIPT = pytest.StashKey()
+PROGRAMS = pytest.StashKey()
+REPORTS = pytest.StashKey()
+STARTED = pytest.StashKey()
+
+
+def check(check_id, depends=(), hint=None):
+    """Mark a scenario as the graded check ``check_id``.
+
+    Its docstring's first line is the title the student sees; ``depends``
+    names checks that must pass first; ``hint`` is shown when it fails.
+    """
+    depends = (depends,) if isinstance(depends, str) else tuple(depends)
+
+    def decorate(function):
+        return pytest.mark.check(id=check_id, depends=depends, hint=hint)(function)
+
+    return decorate
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("chatlab", "Chat Lab Kit grading")
+    group.addoption("--submission", help="grade this submission (folder, .py file or lab report)")
+    group.addoption("--submission-server", help="the server file inside the submission")
+    group.addoption("--submission-client", help="the client file inside the submission")
+    group.addoption("--grader-lang", default="en", choices=("en", "ru"), help="language of messages")
+    group.addoption("--grader-isolation", default="auto", choices=("auto", "namespaces", "process"),
+                    help="how student programs are isolated")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "check(id, depends=(), hint=None): a graded check of a lab")
+    if config.getoption("submission"):
+        set_language(config.getoption("grader_lang"))
+        grading = Grading(config)
+        config.stash[GRADING] = grading
+        config.pluginmanager.register(grading, "chatlab-grading")
+
+
+class Grading:
+    """One grading session: the submission, the lab, and the results so far."""
+
+    def __init__(self, config):
+        self.config = config
+        self.workdir = make_workdir()
+        try:
+            self.submission = discover(
+                config.getoption("submission"),
+                server=config.getoption("submission_server"),
+                client=config.getoption("submission_client"),
+                workdir=self.workdir / "submission",
+            )
+        except GraderError as exc:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            raise pytest.UsageError(str(exc)) from None
+        self.isolation = config.getoption("grader_isolation")
+        self.lab = None
+        self.results = {}
+        self.notes = []
+        self.thread_targets = Counter()
+        self.isolation_used = None
+        self._copies = 0
+        self._spare = None
+        self._spares_wanted = True
+        self.started = time.monotonic()
+
+    # ------------------------------------------------------------- helpers
+    def take_pod(self):
+        """A pod for the next check, with the submission's server already starting in it.
+
+        The server of check N+1 starts while check N runs: a passing check
+        then costs only the time the student's code takes, not an
+        interpreter start-up.
+        """
+        spare, self._spare = self._spare, None
+        if spare is None:
+            spare = self._new_pod()
+        if self._spares_wanted:
+            self._spare = self._new_pod()
+        return spare
+
+    def _new_pod(self):
+        pod = make_pod(self.isolation, self.lab.limits)
+        root = self.fresh_copy()
+        script = root / self.submission.relative(self.submission.server)
+        pod.server_program = pod.start(script, role="server", root=root)
+        return pod
+
+    def stop_spares(self):
+        self._spares_wanted = False
+        if self._spare is not None:
+            self._spare.close()
+            self._spare = None
+
+    def fresh_copy(self):
+        """A new temporary copy of the submission for one check."""
+        self._copies += 1
+        return copy_tree(self.submission, self.workdir / f"run{self._copies}")
+
+    def note(self, text):
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def observe(self, program):
+        """Remember what the shim saw: redirected addresses, threads started."""
+        for event in program.events_of("bind"):
+            where = f" ({event['where']})" if event.get("where") else ""
+            self.note(_("The server's bind({requested}){where} was redirected to a port chosen by the grader.").format(
+                requested=event.get("requested"), where=where))
+        for event in program.events_of("thread"):
+            if event.get("where"):
+                self.thread_targets[event.get("target") or "?"] += 1
+
+    # --------------------------------------------------------------- hooks
+    def pytest_collection_modifyitems(self, session, config, items):
+        for item in items:
+            if self.lab is None:
+                self.lab = load_lab(_find_lab_dir(Path(item.path)))
+            marker = item.get_closest_marker("check")
+            if marker is None:
+                continue
+            item.stash[STARTED] = None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        item.stash[REPORTS] = []
+        item.stash[STARTED] = time.monotonic()
+        marker = item.get_closest_marker("check")
+        if marker is None:
+            return
+        for dependency in marker.kwargs.get("depends", ()):
+            result = self.results.get(dependency)
+            if result is None:
+                pytest.skip(_("can't check until {dep} has run").format(dep=dependency))
+            if result.status != PASSED:
+                pytest.skip(_("can't check until {dep} passes").format(dep=dependency))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if item.get_closest_marker("check") is None:
+            return
+        item.stash.setdefault(REPORTS, []).append((call, report))
+        if call.when == "teardown":
+            result = self._result(item)
+            self.results[result.id] = result
+
+    def pytest_sessionfinish(self, session):
+        self.stop_spares()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if self.config.pluginmanager.get_plugin("chatlab-runner") is not None:
+            return  # `grader check` prints its own table
+        from grader.report.terminal import render_table
+
+        terminalreporter.write_line("")
+        for line in render_table(self.result_list(), plain=True).splitlines():
+            terminalreporter.write_line(line)
+
+    def result_list(self):
+        return list(self.results.values())
+
+    # ------------------------------------------------------------- verdict
+    def _result(self, item):
+        marker = item.get_closest_marker("check")
+        check_id = marker.kwargs["id"]
+        title = (item.function.__doc__ or check_id).strip().splitlines()[0]
+        points = float(self.lab.points.get(check_id, 0)) if self.lab else 0.0
+        status, message, hint, details = PASSED, "", "", {}
+        log = []
+        for call, report in item.stash.get(REPORTS, []):
+            if report.passed:
+                continue
+            if report.skipped:
+                if status == PASSED:
+                    status = SKIPPED
+                    message = _skip_reason(report)
+                continue
+            excinfo = call.excinfo
+            if excinfo is not None and isinstance(excinfo.value, CheckFailed) and status in (PASSED, SKIPPED):
+                status = FAILED
+                message = excinfo.value.message
+                details = dict(excinfo.value.fields)
+                hint = excinfo.value.hint or marker.kwargs.get("hint") or ""
+            elif excinfo is not None and excinfo.errisinstance(AssertionError) and status in (PASSED, SKIPPED):
+                status = FAILED
+                message = str(excinfo.value).splitlines()[0] if str(excinfo.value) else _("an expectation failed")
+                hint = marker.kwargs.get("hint") or ""
+            elif status != ERROR:
+                status = ERROR
+                message = _("the grader failed while running this check (not your fault): {error}").format(
+                    error=_one_line(excinfo))
+                log.append(str(report.longrepr))
+        programs = item.stash.get(PROGRAMS, [])
+        if status == FAILED:
+            extra = diagnose.after_failure(programs, details)
+            if extra:
+                details["diagnosis"] = extra
+                message = f"{message} {extra[0]}"
+        transcript = item.stash.get(TRANSCRIPT, None)
+        output = "\n".join(_program_output(p) for p in programs if p.stdout.total or p.stderr.total)
+        started = item.stash.get(STARTED, None)
+        return CheckResult(
+            id=check_id,
+            title=_(title),
+            status=status,
+            score=points if status == PASSED else 0.0,
+            max_score=points,
+            message=message,
+            hint=_(hint) if hint else "",
+            details=details,
+            transcript=transcript.snapshot() if transcript else [],
+            log=log,
+            output=output,
+            duration_s=round(time.monotonic() - started, 3) if started else 0.0,
+        )
+
+
+def _skip_reason(report):
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+def _one_line(excinfo):
+    if excinfo is None:
+        return "?"
+    text = str(excinfo.value).strip().splitlines()
+    return f"{excinfo.typename}: {text[0]}" if text else excinfo.typename
+
+
+def _program_output(program):
+    parts = []
+    for name, capture in (("stdout", program.stdout), ("stderr", program.stderr)):
+        if capture.total:
+            parts.append(f"--- {program.role} {name} ({capture.total} bytes) ---\n{capture.text()}")
+    return "\n".join(parts)
+
+
+def _find_lab_dir(path):
+    for folder in [path.parent, *path.parents]:
+        if (folder / "lab.toml").is_file():
+            return folder
+    return path.parent
+
+
+# ------------------------------------------------------------------ fixtures
+@pytest.fixture
+def grading(request):
+    """The grading session (submission, lab, results so far)."""
+    try:
+        return request.config.stash[GRADING]
+    except KeyError:
+        pytest.skip("no submission to grade: run with --submission PATH")
+
+
+@pytest.fixture
+def lab(grading):
+    return grading.lab
+
+
+@pytest.fixture
+def submission(grading):
+    return grading.submission
+
+
+@pytest.fixture
+def transcript(request):
+    """This check's transcript: every robot's sends and receives, timed."""
+    record = Transcript()
+    request.node.stash[TRANSCRIPT] = record
+    return record
+
+
+@pytest.fixture
+def pod(grading, request):
+    """Where this check's programs run; torn down completely after the check."""
+    request.node.stash[PROGRAMS] = []
+    running = grading.take_pod()
+    grading.isolation_used = running.isolation
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def server(grading, pod, transcript, request):
+    """The student's server, started from a fresh copy and listening."""
+    program = pod.server_program
+    request.node.stash[PROGRAMS].append(program)
+    program.on_output = _transcribe_output(transcript, "server")
+    if program.stdout.total:  # what it printed before this check took it
+        transcript.add("server", "stdout", program.stdout.text())
+    timeout = grading.lab.timeout("startup")
+    try:
+        listening = program.wait_listening(timeout)
+    except StartupFailed as failure:
+        grading.observe(program)
+        grading.stop_spares()  # the next checks are skipped: no server to start for them
+        raise diagnose.startup_failure(failure, timeout) from None
+    grading.observe(program)
+    transcript.add("server", "note", _("listening on {host}:{port}").format(host=listening.host, port=listening.port))
+    return Server(program, listening)
+
+
+@pytest.fixture
+def chat(server, pod, transcript, grading):
+    """A chat session on the student's server; robots join with ``chat.join(...)``."""
+    session = Chat(server, pod, transcript, grading.lab.timeouts)
+    yield session
+    session.dispose()
+    grading.observe(server.program)
+
+
+def _transcribe_output(transcript, who):
+    decoders = {"stdout": codecs.getincrementaldecoder("utf-8")("replace"),
+                "stderr": codecs.getincrementaldecoder("utf-8")("replace")}
+    budget = {"left": 8192}
+
+    def on_output(stream, chunk):
+        if budget["left"] <= 0:
+            return
+        text = decoders[stream].decode(chunk[:budget["left"]])
+        budget["left"] -= len(chunk)
+        transcript.add(who, stream, text)
+
+    return on_output
+
+
+def format_exception_for_staff(excinfo):
+    return "".join(traceback.format_exception(excinfo.type, excinfo.value, excinfo.tb))

@@ -1,0 +1,71 @@
+"""The terminal table: check, status, points, one-line reason."""
+
+import io
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from grader.i18n import _
+from grader.report.sanitize import for_terminal, one_line
+
+STYLE = {"passed": "green", "failed": "red", "skipped": "yellow", "error": "magenta"}
+MARK = {"passed": "✔", "failed": "✘", "skipped": "–", "error": "!"}
+
+
+def status_label(status):
+    return {"passed": _("passed"), "failed": _("failed"), "skipped": _("skipped"), "error": _("error")}[status]
+
+
+def render_table(checks, *, plain=False, width=110):
+    """The checks as a table (``plain``: no colour, for logs and pytest's summary)."""
+    table = Table(show_lines=False, expand=False, box=None if plain else None, pad_edge=False)
+    table.add_column(_("Check"), no_wrap=True)
+    table.add_column(_("Status"), no_wrap=True)
+    table.add_column(_("Points"), justify="right", no_wrap=True)
+    table.add_column(_("Reason"), overflow="fold")
+    for check in checks:
+        table.add_row(
+            Text(check.id),
+            Text(f"{MARK[check.status]} {status_label(check.status)}", style=STYLE[check.status]),
+            Text(f"{check.score:g}/{check.max_score:g}"),
+            Text(one_line(check.message, 160) if check.status != "passed" else one_line(check.title, 160),
+                 style="dim" if check.status == "passed" else ""),
+        )
+    return _export(table, plain, width)
+
+
+def render(result, *, plain=False, width=110, report_path=None):
+    """The whole terminal output for one grading: table, score line, notes, footer."""
+    parts = [render_table(result.checks, plain=plain, width=width)]
+    counts = result.counts()
+    score = Text()
+    score.append(_("Score: {score:g}/{max:g}").format(score=result.score, max=result.max_score), style="bold")
+    score.append("  " + _("{passed} passed, {failed} failed, {skipped} skipped, {error} errors").format(**counts))
+    lines = [score]
+    for note in result.notes:
+        lines.append(Text("• " + for_terminal(note), style="dim"))
+    footer = _("Isolation: {isolation}; graded in {s:.1f} s.").format(isolation=result.isolation, s=result.duration_s)
+    lines.append(Text(footer, style="dim"))
+    if report_path:
+        lines.append(Text(_("Report: {path}").format(path=report_path)))
+    parts.append(_export_lines(lines, plain, width))
+    return "\n".join(parts)
+
+
+def _console(plain, width):
+    return Console(file=io.StringIO(), width=width, force_terminal=not plain, no_color=plain,
+                   color_system=None if plain else "standard", highlight=False, emoji=False)
+
+
+def _export(renderable, plain, width):
+    console = _console(plain, width)
+    console.print(renderable)
+    return console.file.getvalue().rstrip("\n")
+
+
+def _export_lines(lines, plain, width):
+    console = _console(plain, width)
+    for line in lines:
+        console.print(line)
+    return console.file.getvalue().rstrip("\n")

@@ -1,0 +1,440 @@
+"""Start a student's program, watch it, and make sure nothing of it survives.
+
+A ``Program`` is one Python script run through the shim (``grader/shim/
+bootstrap.py``) in its own process group, with a clean environment, a
+temporary copy of the submission as its working folder, resource limits, and
+bounded output capture.  A ``ProcessPod`` starts programs and connects robot
+sockets to them; teardown terminates every process it started, and sweeps
+any descendant that escaped its process group.
+"""
+
+import ast
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from grader import netstat
+from grader.capture import BoundedCapture
+from grader.waiting import Deadline, poll_until
+
+BOOTSTRAP = Path(__file__).parent / "shim" / "bootstrap.py"
+TOKEN_VAR = "CHATLAB_POD"
+
+
+@dataclass(frozen=True)
+class Listening:
+    host: str
+    port: int
+    where: str | None = None
+
+
+class StartupFailed(Exception):
+    """The program did not start listening; ``reason`` is exited, timeout or crashed."""
+
+    def __init__(self, reason, program, waited_s):
+        super().__init__(reason)
+        self.reason = reason
+        self.program = program
+        self.waited_s = waited_s
+
+
+def clean_environment(token, home):
+    """The environment a student program sees: nothing of the grader's."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONUTF8": "1",
+        "PYTHONIOENCODING": "utf-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        TOKEN_VAR: token,
+    }
+
+
+class Program:
+    """One running student program (the server, or the client) and what it reported."""
+
+    def __init__(self, script, *, role, root, token, limits, args=(), connect_port=None, stdin=False):
+        self.script = Path(script)
+        self.role = role
+        self.root = Path(root)
+        self.token = token
+        self.limits = limits
+        self.args = list(args)
+        self.connect_port = connect_port
+        self.want_stdin = stdin
+        self.events = []
+        self.read_from = {}  # peer port -> bytes the program's code has read from it
+        self.stdout = BoundedCapture(limits.get("output_kb", 64) * 1024)
+        self.stderr = BoundedCapture(limits.get("output_kb", 64) * 1024)
+        self.proc = None
+        self.started_at = None
+        self.exit_code = None
+        self._cond = threading.Condition()
+        self._stacks = bytearray()
+        self._threads = []
+        self._known_pids = set()
+        self.on_output = None  # callback(stream_name, bytes) for transcripts
+
+    # ----------------------------------------------------------------- start
+    def start(self):
+        event_r, event_w = os.pipe()
+        stack_r, stack_w = os.pipe()
+        config = {"fd": event_w, "stack_fd": stack_w, "root": str(self.root), "host": "127.0.0.1"}
+        config.update({f"limit.{k}": v for k, v in self.limits.items() if k != "output_kb"})
+        if self.role == "server":
+            config["bind_port"] = 0
+        if self.connect_port:
+            config["connect_port"] = self.connect_port
+        env = clean_environment(self.token, self.root)
+        env["CHATLAB_SHIM"] = ";".join(f"{key}={value}" for key, value in config.items())
+        # -I: nothing from the grader's environment; -S: no .pth processing
+        # (the shim adds site-packages itself); -u: unbuffered; -B: no .pyc.
+        argv = [sys.executable, "-I", "-S", "-u", "-X", "utf8", "-B", str(BOOTSTRAP), str(self.script), *self.args]
+        try:
+            self.proc = subprocess.Popen(
+                argv,
+                cwd=self.root,
+                env=env,
+                stdin=subprocess.PIPE if self.want_stdin else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                pass_fds=(event_w, stack_w),
+                start_new_session=True,  # its own process group: one signal reaches all of it
+            )
+        finally:
+            os.close(event_w)
+            os.close(stack_w)
+        self.started_at = time.monotonic()
+        self._known_pids.add(self.proc.pid)
+        self._spawn(self._read_events, event_r)
+        self._spawn(self._read_stream, self.proc.stdout, self.stdout, "stdout")
+        self._spawn(self._read_stream, self.proc.stderr, self.stderr, "stderr")
+        self._spawn(self._read_stacks, stack_r)
+        self._spawn(self._wait_exit)
+        return self
+
+    def _spawn(self, target, *args):
+        thread = threading.Thread(target=target, args=args, daemon=True, name=f"{self.role}-{target.__name__}")
+        thread.start()
+        self._threads.append(thread)
+
+    def _read_events(self, fd):
+        buffer = b""
+        with os.fdopen(fd, "rb", buffering=0) as pipe:
+            while True:
+                chunk = pipe.read(65536)
+                if not chunk:
+                    break
+                buffer += chunk
+                *lines, buffer = buffer.split(b"\n")
+                parsed = []
+                reads = {}
+                for line in lines:
+                    try:
+                        event = ast.literal_eval(line.decode("ascii"))
+                    except (ValueError, SyntaxError, UnicodeDecodeError, MemoryError, RecursionError):
+                        continue  # a student writing to our fd gets nothing for it
+                    if not isinstance(event, dict):
+                        continue
+                    if event.get("ev") == "recv":
+                        try:
+                            reads[int(event["peer"])] = reads.get(int(event["peer"]), 0) + int(event["n"])
+                        except (KeyError, TypeError, ValueError):
+                            pass
+                    elif len(self.events) + len(parsed) < 10000:
+                        event["t"] = time.monotonic()
+                        parsed.append(event)
+                with self._cond:
+                    self.events.extend(parsed)
+                    for peer, count in reads.items():
+                        self.read_from[peer] = self.read_from.get(peer, 0) + count
+                    self._cond.notify_all()
+
+    def _read_stream(self, pipe, capture, name):
+        with pipe:
+            while True:
+                chunk = pipe.read1(65536) if hasattr(pipe, "read1") else pipe.read(65536)
+                if not chunk:
+                    break
+                capture.feed(chunk)
+                if self.on_output is not None:
+                    self.on_output(name, chunk)
+
+    def _read_stacks(self, fd):
+        with os.fdopen(fd, "rb", buffering=0) as pipe:
+            while True:
+                chunk = pipe.read(65536)
+                if not chunk:
+                    break
+                with self._cond:
+                    if len(self._stacks) < 256 * 1024:
+                        self._stacks += chunk
+                    self._cond.notify_all()
+
+    def _wait_exit(self):
+        code = self.proc.wait()
+        with self._cond:
+            self.exit_code = code
+            self._cond.notify_all()
+
+    # ----------------------------------------------------------- observation
+    @property
+    def pid(self):
+        return self.proc.pid if self.proc else None
+
+    def alive(self):
+        return self.proc is not None and self.exit_code is None
+
+    def events_of(self, kind):
+        with self._cond:
+            return [e for e in self.events if e.get("ev") == kind]
+
+    def wait_listening(self, timeout):
+        """Wait for the shim's listen event; raise StartupFailed if it never comes."""
+        deadline = Deadline(timeout)
+        with self._cond:
+            while True:
+                listen = next((e for e in self.events if e.get("ev") == "listen"), None)
+                if listen:
+                    return Listening(listen.get("host", "127.0.0.1"), int(listen["port"]), listen.get("where"))
+                if self.exit_code is not None:
+                    reason = "crashed" if any(e.get("ev") == "crash" for e in self.events) else "exited"
+                    raise StartupFailed(reason, self, deadline.elapsed())
+                if deadline.expired():
+                    raise StartupFailed("timeout", self, deadline.elapsed())
+                self._cond.wait(deadline.remaining())
+
+    def wait_exit(self, timeout):
+        """Wait until the main process exits; return its exit code or None."""
+        deadline = Deadline(timeout)
+        with self._cond:
+            while self.exit_code is None and not deadline.expired():
+                self._cond.wait(deadline.remaining())
+            return self.exit_code
+
+    def wait_event(self, kind, timeout, since=0):
+        """Wait for a shim event of ``kind`` (its index >= since); return it or None."""
+        deadline = Deadline(timeout)
+        with self._cond:
+            while True:
+                for event in self.events[since:]:
+                    if event.get("ev") == kind:
+                        return event
+                if deadline.expired():
+                    return None
+                self._cond.wait(deadline.remaining())
+
+    def wait_read(self, peer_port, count, timeout):
+        """Wait until the program's code has read ``count`` bytes from ``peer_port``.
+
+        The shim reports every recv(); a program that reads some other way
+        (os.read on the fd...) is checked in the kernel's socket queue once
+        the wait is over.
+        """
+        deadline = Deadline(timeout)
+        with self._cond:
+            while self.read_from.get(peer_port, 0) < count:
+                if self.exit_code is not None or deadline.expired():
+                    break
+                self._cond.wait(deadline.remaining())
+            else:
+                return True
+        return False
+
+    def tree_pids(self):
+        """The main process and its descendants, from /proc's children lists (cheap)."""
+        if self.proc is None:
+            return []
+        found, queue = [], [self.proc.pid]
+        while queue:
+            pid = queue.pop()
+            found.append(pid)
+            try:
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/children") as f:
+                        queue.extend(int(child) for child in f.read().split())
+            except OSError:
+                continue
+        self._known_pids.update(found)
+        return found
+
+    def processes(self):
+        """The program's live processes: its main process and every descendant."""
+        if self.proc is None:
+            return []
+        try:
+            main = psutil.Process(self.proc.pid)
+            found = [main] + main.children(recursive=True)
+        except psutil.Error:
+            found = []
+        self._known_pids.update(p.pid for p in found)
+        return found
+
+    def cpu_seconds(self):
+        """User+system CPU time used so far by the program and its descendants."""
+        total = 0.0
+        for process in self.processes():
+            try:
+                times = process.cpu_times()
+                total += times.user + times.system
+            except psutil.Error:
+                pass
+        return total
+
+    def cpu_over(self, seconds):
+        """CPU seconds used during the next ``seconds`` (a measurement window, cut short if it exits)."""
+        before = self.cpu_seconds()
+        self.wait_exit(seconds)
+        return max(0.0, self.cpu_seconds() - before)
+
+    def busy_threads(self):
+        """How many of the program's threads are running or runnable right now."""
+        busy = 0
+        for pid in self.tree_pids():
+            try:
+                for thread in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{thread}/stat") as f:
+                        state = f.read().rsplit(")", 1)[1].split()[0]
+                    busy += state == "R"
+            except OSError:
+                pass
+        return busy
+
+    def unread_bytes(self, server_port, client_port):
+        """Bytes a connection's server side has not read yet (see ``grader.netstat``)."""
+        if self.proc is None:
+            return None
+        return netstat.unread_bytes(self.proc.pid, server_port, client_port)
+
+    def stacks(self, timeout=1.0):
+        """Every thread's Python stack, dumped by the shim on SIGUSR1 ('' if unavailable)."""
+        if not self.alive():
+            return ""
+        with self._cond:
+            self._stacks.clear()
+        try:
+            os.kill(self.proc.pid, signal.SIGUSR1)
+        except OSError:
+            return ""
+        deadline = Deadline(timeout)
+        with self._cond:
+            while not self._stacks and not deadline.expired():
+                self._cond.wait(deadline.remaining())
+            # faulthandler writes the dump in several writes from its signal
+            # handler; wait until no more arrives for a moment.
+            size = -1
+            while size != len(self._stacks) and not deadline.expired():
+                size = len(self._stacks)
+                self._cond.wait(min(0.05, deadline.remaining()))
+            return bytes(self._stacks).decode("utf-8", "replace")
+
+    # -------------------------------------------------------------- teardown
+    def stop(self, grace=0.5):
+        """SIGTERM, a short grace, then SIGKILL: for the group and every descendant seen."""
+        if self.proc is None:
+            return
+        self.processes()
+        self._signal_all(signal.SIGTERM)
+        if self.wait_exit(grace) is None or self._survivors():
+            self._signal_all(signal.SIGKILL)
+            self.wait_exit(2.0)
+        poll_until(lambda: not self._survivors(), 2.0)
+        for stream in (self.proc.stdin,):
+            if stream:
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+        for thread in self._threads:
+            thread.join(timeout=1.0)
+
+    def _signal_all(self, sig):
+        try:
+            os.killpg(self.proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+        for pid in list(self._known_pids):
+            try:
+                os.kill(pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
+        for process in sweep(self.token):
+            try:
+                process.send_signal(sig)
+            except psutil.Error:
+                pass
+
+    def _survivors(self):
+        alive = []
+        for pid in self._known_pids:
+            try:
+                process = psutil.Process(pid)
+                if process.status() != psutil.STATUS_ZOMBIE:
+                    alive.append(process)
+            except psutil.Error:
+                pass
+        return alive + sweep(self.token)
+
+
+def sweep(token):
+    """Live processes carrying the pod's token in their environment.
+
+    A double-forked daemon leaves the process group and is re-parented to
+    init, so neither killpg nor a walk of children finds it; it does keep the
+    environment it inherited.
+    """
+    found = []
+    me = os.getpid()
+    for process in psutil.process_iter():
+        if process.pid == me:
+            continue
+        try:
+            if process.environ().get(TOKEN_VAR) == token and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)
+        except psutil.Error:
+            continue
+    return found
+
+
+class ProcessPod:
+    """Runs programs as process groups on this machine's loopback.
+
+    The fallback isolation: ports are made unique by the shim (bind to port
+    0), and teardown finds escapees by the pod's token.
+    """
+
+    isolation = "process-group"
+
+    def __init__(self, limits):
+        self.limits = limits
+        self.token = uuid.uuid4().hex
+        self.programs = []
+        self.server_program = None
+
+    def start(self, script, *, role, root, **options):
+        program = Program(script, role=role, root=root, token=self.token, limits=self.limits, **options)
+        self.programs.append(program)
+        return program.start()
+
+    def connect(self, host, port, timeout=2.0):
+        """A robot's socket, connected to the program listening at host:port."""
+        sock = socket.create_connection((host, port), timeout=timeout)
+        sock.settimeout(None)
+        return sock
+
+    def close(self):
+        for program in self.programs:
+            program.stop()
+        self.programs.clear()

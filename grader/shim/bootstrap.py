@@ -1,0 +1,316 @@
+"""Runs inside the student's Python process, before the student's script.
+
+The grader starts every student program as
+
+    python -I -S -u -X utf8 -B bootstrap.py SCRIPT [ARGS...]
+
+with its configuration in the environment variable CHATLAB_SHIM
+("key=value;..." pairs).
+This file must stay standard-library only and import nothing from the
+grader: it runs in the student's process, where only the script's folder
+is on sys.path.
+
+What it does, and why:
+
+* TCP ``bind`` goes to the loopback address and port the grader chose
+  (port 0: the kernel picks a free one, so parallel gradings never clash),
+  whatever the student hard-coded (``('localhost', 9090)``,
+  ``gethostbyname(gethostname())``...).  TCP ``connect`` goes to the port
+  the grader says the chat server listens on.
+* ``listen`` reports the real address on the event channel: that is how the
+  grader knows the server is ready, without a connect-and-close probe that
+  kills fragile servers.
+* Thread starts, exceptions in threads and a crash of the script itself are
+  reported with the student's ``file:line``, for precise diagnoses.
+* SIGUSR1 dumps every thread's stack to a second channel, so the grader can
+  say where a stuck server is stuck.
+
+Events are lines (a Python dict literal each) written to the inherited pipe ``fd``.  They explain a
+verdict; they never decide one (robots on real sockets do).
+"""
+
+import faulthandler
+import os
+import signal
+import socket
+import sys
+import threading
+
+
+def _read_config(text):
+    # "key=value;key=value" rather than JSON: importing json (and re) would
+    # add ~15 ms to every start of a student program, and there are dozens.
+    config = {}
+    for item in filter(None, text.split(";")):
+        key, _sep, value = item.partition("=")
+        config[key] = int(value) if value.lstrip("-").isdigit() else value
+    return config
+
+
+_CONFIG = _read_config(os.environ.pop("CHATLAB_SHIM", ""))
+_ROOT = os.path.realpath(_CONFIG.get("root", os.getcwd())) + os.sep
+_LOCK = threading.Lock()
+_STREAM_TYPES = (socket.SOCK_STREAM,)
+
+
+def emit(event, **fields):
+    """Write one event line; never let the channel break the student's program."""
+    fd = _CONFIG.get("fd")
+    if fd is None:
+        return
+    fields["ev"] = event
+    # repr() of a dict of str/int/None/list: the grader reads it back with
+    # ast.literal_eval (never eval).  ascii() keeps it on one line.
+    line = (ascii(fields) + "\n").encode()
+    with _LOCK:
+        try:
+            while line:
+                line = line[os.write(fd, line):]
+        except OSError:
+            pass
+
+
+def _student_frame(frames):
+    """The innermost frame that belongs to the student's files, as file:line."""
+    for filename, lineno in reversed(frames):
+        if os.path.realpath(filename).startswith(_ROOT):
+            return "%s:%d" % (os.path.relpath(filename, _ROOT), lineno)
+    return None
+
+
+def _caller():
+    frame = sys._getframe(2)
+    frames = []
+    while frame is not None:
+        frames.append((frame.f_code.co_filename, frame.f_lineno))
+        frame = frame.f_back
+    frames.reverse()
+    return _student_frame(frames)
+
+
+def _tb_frames(tb):
+    frames = []
+    while tb is not None:
+        frames.append((tb.tb_frame.f_code.co_filename, tb.tb_lineno))
+        tb = tb.tb_next
+    return frames
+
+
+def _format(exc_type, exc, tb):
+    import traceback  # only when something broke: it is slow to import
+
+    return "".join(traceback.format_exception(exc_type, exc, tb))
+
+
+def _is_tcp(sock):
+    return sock.family in (socket.AF_INET, socket.AF_INET6) and (sock.type & socket.SOCK_STREAM) == socket.SOCK_STREAM
+
+
+def _loopback(sock):
+    return "::1" if sock.family == socket.AF_INET6 else _CONFIG.get("host", "127.0.0.1")
+
+
+_socket_base = socket.socket.__mro__[1]  # the C type whose methods we wrap
+_orig_bind = socket.socket.bind
+_orig_listen = socket.socket.listen
+_orig_connect = socket.socket.connect
+_orig_connect_ex = socket.socket.connect_ex
+_orig_gethostbyname = socket.gethostbyname
+
+
+def _bind(self, address):
+    if _is_tcp(self) and "bind_port" in _CONFIG:
+        actual = (_loopback(self), _CONFIG["bind_port"])
+        emit("bind", requested=repr(address), actual=list(actual), where=_caller())
+        address = actual
+    return _orig_bind(self, address)
+
+
+def _listen(self, *args):
+    result = _orig_listen(self, *args)
+    if _is_tcp(self):
+        host, port = self.getsockname()[:2]
+        emit("listen", host=host, port=port, where=_caller())
+    return result
+
+
+def _redirect(self, address):
+    if _is_tcp(self) and _CONFIG.get("connect_port"):
+        actual = (_loopback(self), _CONFIG["connect_port"])
+        emit("connect", requested=repr(address), actual=list(actual), where=_caller())
+        return actual
+    return address
+
+
+def _connect(self, address):
+    return _orig_connect(self, _redirect(self, address))
+
+
+def _connect_ex(self, address):
+    return _orig_connect_ex(self, _redirect(self, address))
+
+
+def _gethostbyname(name):
+    # gethostbyname(gethostname()) fails on machines whose hostname does not
+    # resolve; the address is rewritten anyway, so loopback is a safe answer.
+    try:
+        return _orig_gethostbyname(name)
+    except OSError:
+        return "127.0.0.1"
+
+
+def _counting(method):
+    # Reports how many bytes the student's code has read from each peer, so
+    # the grader knows a robot's line was consumed before it sends the next
+    # one (a recv(1024) server must not see two lines merged).
+    def wrapper(self, *args, **kwargs):
+        result = method(self, *args, **kwargs)
+        first = result[0] if isinstance(result, tuple) else result
+        count = first if isinstance(first, int) else len(first)
+        if count and _is_tcp(self):
+            try:
+                peer = self.getpeername()[1]
+            except OSError:
+                return result
+            emit("recv", peer=peer, n=count)
+        return result
+
+    wrapper.__name__ = method.__name__
+    return wrapper
+
+
+for _name in ("recv", "recv_into", "recvfrom", "recvfrom_into"):
+    setattr(socket.socket, _name, _counting(getattr(_socket_base, _name)))
+
+socket.socket.bind = _bind
+socket.socket.listen = _listen
+socket.socket.connect = _connect
+socket.socket.connect_ex = _connect_ex
+socket.gethostbyname = _gethostbyname
+
+_orig_start = threading.Thread.start
+
+
+def _start(self):
+    target = getattr(self, "_target", None)
+    name = getattr(target, "__qualname__", None) or type(self).__qualname__
+    emit("thread", target=name, daemon=self.daemon, where=_caller())
+    return _orig_start(self)
+
+
+threading.Thread.start = _start
+_orig_excepthook = threading.excepthook
+
+
+def _thread_excepthook(args):
+    if args.exc_type is not SystemExit:
+        emit(
+            "thread_exception",
+            thread=getattr(args.thread, "name", "?"),
+            type=args.exc_type.__name__,
+            message=str(args.exc_value),
+            where=_student_frame(_tb_frames(args.exc_traceback)),
+            traceback=_format(args.exc_type, args.exc_value, args.exc_traceback),
+        )
+    _orig_excepthook(args)
+
+
+threading.excepthook = _thread_excepthook
+
+if isinstance(_CONFIG.get("stack_fd"), int):
+    faulthandler.register(signal.SIGUSR1, file=_CONFIG["stack_fd"], all_threads=True)
+
+
+def _apply_limits(limits):
+    # Set here, before the student's code runs, rather than with preexec_fn
+    # (unsafe in the grader's threaded process).  Soft and hard limits are
+    # both lowered, so the student's code cannot raise them again.
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return
+    table = {
+        "cpu_seconds": (resource.RLIMIT_CPU, 1, 5),
+        "memory_mb": (resource.RLIMIT_DATA, 1 << 20, 0),
+        "file_size_mb": (resource.RLIMIT_FSIZE, 1 << 20, 0),
+        "open_files": (resource.RLIMIT_NOFILE, 1, 0),
+    }
+    for key, value in limits.items():
+        if key not in table:
+            continue
+        which, unit, slack = table[key]
+        soft = value * unit
+        try:
+            old_soft, old_hard = resource.getrlimit(which)
+            hard = soft + slack * unit if old_hard == resource.RLIM_INFINITY else min(old_hard, soft + slack * unit)
+            resource.setrlimit(which, (min(soft, hard), hard))
+        except (ValueError, OSError):
+            pass
+
+
+_apply_limits({key[6:]: value for key, value in _CONFIG.items() if key.startswith("limit.")})
+
+
+def _strip_shim_frames(tb):
+    # The student should see their own traceback, not the shim's and runpy's.
+    while tb is not None and not os.path.realpath(tb.tb_frame.f_code.co_filename).startswith(_ROOT):
+        tb = tb.tb_next
+    return tb
+
+
+def _add_site_packages():
+    # The grader starts Python with -S: processing every .pth file of the
+    # installation costs ~50 ms a start.  Third-party packages a student
+    # imports stay importable; .pth hooks (editable installs...) do not run.
+    import site
+
+    for path in site.getsitepackages() + [site.getusersitepackages()]:
+        if path not in sys.path:
+            sys.path.append(path)
+
+
+def _run_as_main(script):
+    # What `python script.py` does: the script runs as module __main__.
+    import types
+
+    with open(script, "rb") as f:
+        source = f.read()
+    code = compile(source, script, "exec", dont_inherit=True)
+    module = types.ModuleType("__main__")
+    module.__file__ = script
+    module.__builtins__ = __builtins__
+    sys.modules["__main__"] = module
+    exec(code, module.__dict__)
+
+
+def main():
+    script = os.path.realpath(sys.argv[1])
+    sys.argv = sys.argv[1:]
+    sys.path[0] = os.path.dirname(script)
+    _add_site_packages()
+    try:
+        _run_as_main(script)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.stderr.write(_format(*sys.exc_info()))
+        sys.exit(130)
+    except BaseException as exc:  # report every crash, then die as Python would
+        tb = _strip_shim_frames(exc.__traceback__)
+        where = _student_frame(_tb_frames(tb))
+        text = None
+        if isinstance(exc, SyntaxError):
+            if exc.filename and os.path.realpath(exc.filename).startswith(_ROOT):
+                where = "%s:%s" % (os.path.relpath(exc.filename, _ROOT), exc.lineno)
+            text = (exc.text or "").rstrip("\n")
+        formatted = _format(type(exc), exc, tb)
+        emit("crash", type=type(exc).__name__, message=str(exc), where=where, text=text, traceback=formatted)
+        sys.stderr.write(formatted)
+        sys.stderr.flush()
+        # Like Python itself: exit code 1, but only after non-daemon threads
+        # end (a server whose accept loop died may still serve its clients).
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

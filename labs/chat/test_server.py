@@ -1,0 +1,207 @@
+"""Server checks of the chat lab.
+
+Each test is one graded check: ``@check`` gives its stable id and what it
+depends on, the docstring's first line is the title students see, and the
+points are in lab.toml.  Robots are the grader's own socket clients; see
+``grader.chat`` for how they join, talk and leave.
+"""
+
+from grader.diagnose import source_static, where_stuck
+from grader.failures import CheckFailed
+from grader.i18n import _
+from grader.plugin import check
+
+HINT_BROADCAST = _(
+    "Keep a list of connected clients (guarded by a threading.Lock) and send each received "
+    "message to every client except the sender.")
+
+
+@check("server.starts", hint=_("The server must start and call listen() without waiting for anything."))
+def test_starts(server):
+    """The server starts and listens"""
+    assert server.port > 0
+
+
+@check("server.accepts", depends="server.starts")
+def test_accepts(chat):
+    """A client connects and completes the handshake"""
+    alice = chat.join("Alice")
+    if "Alice" in chat.unread_names:
+        raise CheckFailed(
+            _("Alice connected and sent her name, but the server never read it within {s} s.").format(
+                s=chat.timeouts["handshake"]) + where_stuck(chat.server.program),
+            who="Alice", action=chat.last_action, received=alice.received(),
+            hint=_("After accept(), read from the new client (in its own thread)."))
+    chat.expect_open(alice)
+
+
+@check("server.join_notice", depends="server.accepts",
+       hint=_("When a client has sent its name, send the others a line such as '* Bob joined the chat'."))
+def test_join_notice(chat):
+    """Members already in the chat are told, by name, that someone joined"""
+    alice, bob = chat.join("Alice", "Bob")
+    chat.expect_notice(alice, "Bob", what=_("a notice that Bob joined"))
+
+
+@check("server.broadcast", depends="server.accepts", hint=HINT_BROADCAST)
+def test_broadcast(chat):
+    """A message reaches every other member"""
+    alice, bob = chat.join("Alice", "Bob")
+    chat.say(alice, "hello everyone")
+    chat.expect_text(bob, "hello everyone")
+    chat.say(bob, "nice to meet you")
+    chat.expect_text(alice, "nice to meet you")
+
+
+@check("server.attribution", depends="server.broadcast",
+       hint=_("Prefix every relayed message with its sender's name on the server, e.g. 'Alice: hello', "
+              "so that any client shows who is speaking."))
+def test_attribution(chat):
+    """Receivers can tell who sent a message"""
+    alice, bob = chat.join("Alice", "Bob")
+    chat.say(alice, "the weather is fine today")
+    chat.expect_attribution(bob, "the weather is fine today", alice)
+    chat.say(bob, "indeed it is")
+    chat.expect_attribution(alice, "indeed it is", bob)
+
+
+@check("server.multi_user", depends="server.broadcast",
+       hint=_("Keep every client in one shared list and relay to all of them, not just to one partner."))
+def test_multi_user(chat):
+    """Five members all talk; everyone receives everyone else's messages"""
+    members = chat.join("Alice", "Bob", "Carol", "Dave", "Erin")
+    for number, speaker in enumerate(members, start=1):
+        line = f"message number {number} of five"
+        chat.say(speaker, line)
+        for listener in members:
+            if listener is not speaker:
+                chat.expect_text(listener, line)
+
+
+@check("server.concurrency", depends="server.broadcast",
+       hint=_("Do the name handshake in the client's own thread, not in the accept loop: while the accept "
+              "loop waits for one client's name, nobody else can join."))
+def test_concurrency(chat):
+    """A silent client blocks neither joins nor messages of the others"""
+    chat.silent("Silent")
+    alice, bob = chat.join("Alice", "Bob")
+    try:
+        chat.say(alice, "can anyone hear me")
+        chat.expect_text(bob, "can anyone hear me")
+    except CheckFailed as failure:
+        if chat.unread_names:
+            failure.message = _(
+                "While a silent client was connected, the server never read the names of {names}: it waits for "
+                "the silent client in one place for everyone (the name handshake is done in the accept loop)."
+            ).format(names=", ".join(chat.unread_names)) + where_stuck(chat.server.program)
+        raise
+
+
+def _leave_check(chat, how):
+    alice, bob = chat.join("Alice", "Bob")
+    chat.leave(bob, how)
+    try:
+        chat.expect_notice(alice, "Bob", timeout=chat.timeouts["leave"], what=_("a notice that Bob left"))
+    except CheckFailed as failure:
+        # Is the notice merely late?  Servers that ignore recv() == b'' notice
+        # a departure only when a later send to the departed client fails.
+        chat.say(alice, "is anybody still here")
+        try:
+            chat.expect_notice(alice, "Bob", timeout=chat.timeouts["leave"])
+        except CheckFailed:
+            raise failure from None
+        failure.message = _(
+            "The notice that Bob left came only after Alice sent another message, not when Bob left: the server "
+            "noticed the departure only when sending to Bob failed.")
+        failure.hint = _("recv() returning b'' means the client closed the connection: leave the loop, remove "
+                         "the client and tell the others right away.")
+        raise failure from None
+
+
+@check("server.leave_notice", depends="server.accepts",
+       hint=_("When recv() returns b'' the client has left: remove it and tell the others, e.g. "
+              "'* Bob left the chat'."))
+def test_leave_notice(chat):
+    """When a member disconnects, the others are told promptly, by name"""
+    _leave_check(chat, "close")
+
+
+@check("server.leave_reset", depends="server.accepts",
+       hint=_("A killed client resets the connection: recv() raises ConnectionResetError. Catch it "
+              "(OSError) and handle it like a normal leave."))
+def test_leave_reset(chat):
+    """A member whose connection is reset (a killed client) is announced as gone too"""
+    _leave_check(chat, "reset")
+
+
+@check("server.survives_leave", depends="server.broadcast",
+       hint=_("When a send to one client fails, remove *that* client; do not let the error end the thread "
+              "of the member who is speaking."))
+def test_survives_leave(chat):
+    """After a member leaves, the others still talk and new members can join"""
+    alice, bob, carol = chat.join("Alice", "Bob", "Carol")
+    chat.leave(bob)
+    script = [(alice, "is the chat still working", carol), (carol, "yes it is", alice),
+              (alice, "good to hear that", carol), (carol, "still here too", alice)]
+    try:
+        for speaker, line, listener in script:
+            chat.say(speaker, line)
+            chat.expect_text(listener, line)
+            chat.expect_open(alice)
+            chat.expect_open(carol)
+        dave = chat.join("Dave")
+        chat.say(dave, "hi all, I am new here")
+        chat.expect_text(alice, "hi all, I am new here")
+        chat.expect_text(carol, "hi all, I am new here")
+        chat.say(alice, "welcome Dave")
+        chat.expect_text(dave, "welcome Dave")
+    except CheckFailed as failure:
+        dropped = [r.name for r in (alice, carol) if r.ending in ("eof", "reset")]
+        if dropped:
+            failure.message = _(
+                "After Bob left, the server dropped {names}, who did nothing wrong: sending to the departed Bob "
+                "probably failed inside the speaker's thread, and the server removed the speaker instead of Bob."
+            ).format(names=" and ".join(dropped))
+        raise
+
+
+@check("server.no_spin", depends="server.accepts",
+       hint=_("recv() returns b'' forever once the client has closed: break out of the loop when it does, "
+              "instead of calling recv() again."))
+def test_no_spin(chat, lab):
+    """The server does not burn CPU after a member leaves"""
+    alice, bob = chat.join("Alice", "Bob")
+    chat.leave(bob)
+    window = float(lab.spin["window"])
+    used = chat.server.program.cpu_over(window)
+    if used / window > float(lab.spin["cpu_fraction"]):
+        raise CheckFailed(
+            _("After Bob left, the idle server used {cpu:.2f} s of CPU in {s:.1f} s ({pct:.0f}% of a core): "
+              "a loop keeps running, most likely calling recv() that returns b'' forever.").format(
+                cpu=used, s=window, pct=100 * used / window),
+            action=chat.last_action, expected=_("under {pct:.0f}% of a core while idle").format(
+                pct=100 * float(lab.spin["cpu_fraction"])))
+
+
+@check("server.unicode", depends="server.broadcast",
+       hint=_("Decode and encode with UTF-8 everywhere (never 'ascii'): names and messages may be Cyrillic."))
+def test_unicode(chat):
+    """Cyrillic names and messages arrive intact"""
+    alisa, boris = chat.join("Алиса", "Борис")
+    chat.say(alisa, "Привет, как дела?")
+    chat.expect_text(boris, "Привет, как дела?")
+    chat.say(boris, "Всё хорошо, ёлки-палки!")
+    chat.expect_text(alisa, "Всё хорошо, ёлки-палки!")
+
+
+@check("static.threading",
+       hint=_("Start a threading.Thread for every client (target=a function that serves that client)."))
+def test_threading(submission, grading):
+    """The server uses threading (a thread per client)"""
+    found = source_static(submission.source("server"), "threading")
+    runtime = sum(grading.thread_targets.values())
+    if not found:
+        raise CheckFailed(
+            _("The server's code never creates a threading.Thread: one client at a time is served."),
+            expected=_("threading.Thread(target=...) started for each client"),
+            received=_("threads started at run time: {n}").format(n=runtime))
