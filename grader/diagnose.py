@@ -64,16 +64,15 @@ def startup_failure(failure, timeout):
             message = _("The server crashed before listening: {type} at {where}: {error}").format(
                 type=crash.get("type"), where=where, error=crash.get("message", ""))
             hint = _("Read the traceback: its last line in your file is where the server broke.")
-        raise_from = CheckFailed(message, expected=_("the server listens within {s} s").format(s=timeout),
-                                 received=trim(crash.get("traceback") or stderr_tail, 1500),
-                                 waited_s=failure.waited_s, hint=hint, cause=crash.get("text"))
-        return raise_from
+        return CheckFailed(message, expected=_("the server listens within {s} s").format(s=timeout),
+                           received=trim(crash.get("traceback") or stderr_tail, 1500),
+                           waited_s=failure.waited_s, hint=hint, cause=crash.get("text"), complete=True)
     if failure.reason == "exited":
         message = _("The server exited with code {code} before it listened.").format(code=program.exit_code)
         if stderr_tail:
             message += " " + _("Its last error output: {tail}").format(tail=trim(stderr_tail.splitlines()[-1], 160))
         return CheckFailed(message, expected=_("the server listens within {s} s").format(s=timeout),
-                           received=trim(stderr_tail, 1500), waited_s=failure.waited_s,
+                           received=trim(stderr_tail, 1500), waited_s=failure.waited_s, complete=True,
                            hint=_("A server must keep running: call listen() and loop on accept()."))
     # Time ran out: say what the server was doing instead of listening.
     parts = [_("The server did not start listening within {s} s.").format(s=timeout)]
@@ -89,22 +88,31 @@ def startup_failure(failure, timeout):
         parts.append(_("It was at {where} in {func}(){line}.").format(
             where=thread["where"], func=thread["func"], line=f": {line}" if line else ""))
     return CheckFailed(" ".join(parts), expected=_("the server listens within {s} s").format(s=timeout),
-                       received=trim(stderr_tail, 1500) or None, waited_s=failure.waited_s,
+                       received=trim(stderr_tail, 1500) or None, waited_s=failure.waited_s, complete=True,
                        hint=_("Start listening right away: a server that first waits for input() or for "
                               "something else never gets to listen() here."))
 
 
-def after_failure(programs, details):
+def thread_label(event, names_by_port):
+    """'the thread serving Alice' when the shim saw whom it read from, else its name."""
+    name = names_by_port.get(event.get("peer"))
+    if name:
+        return _("the thread serving {name}").format(name=name)
+    return _("thread {thread}").format(thread=event.get("thread"))
+
+
+def after_failure(programs, details, names_by_port=None):
     """Extra explanations for a failed check, from what the programs did meanwhile."""
+    names_by_port = names_by_port or {}
     found = []
     for program in programs:
         for event in program.events_of("thread_exception")[:3]:
             where = event.get("where") or "?"
-            found.append(_("An exception in {role} thread {thread}: {type}: {error} at {where}.").format(
-                role=program.role, thread=event.get("thread"), type=event.get("type"),
+            found.append(_("An exception in {role} {label}: {type}: {error} at {where}.").format(
+                role=program.role, label=thread_label(event, names_by_port), type=event.get("type"),
                 error=trim(event.get("message", ""), 120), where=where))
             details.setdefault("tracebacks", []).append(event.get("traceback", ""))
-        if program.exit_code is not None:
+        if program.exited_by_itself():
             crashes = program.events_of("crash")
             if crashes:
                 crash = crashes[-1]

@@ -11,9 +11,12 @@ class CheckFailed(AssertionError):
     """The student's program broke an expectation of a check."""
 
     def __init__(self, message, *, who=None, action=None, expected=None, received=None,
-                 waited_s=None, ending=None, hint=None, cause=None):
+                 waited_s=None, ending=None, hint=None, cause=None, complete=False):
         super().__init__(message)
         self.message = message
+        # complete: the message already explains what the programs did; the
+        # plugin adds no diagnoses of its own.
+        self.complete = complete
         self.fields = {
             key: value
             for key, value in {

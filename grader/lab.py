@@ -15,10 +15,10 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 DEFAULT_TIMEOUTS = {
     "startup": 5.0,     # the server must listen within this
     "handshake": 1.0,   # the server must read a robot's name line within this
-    "expect": 2.0,      # a robot waits this long for an expected text
-    "settle": 0.5,      # the server must go idle after an action within this
+    "expect": 1.0,      # a robot waits this long for an expected text
+    "settle": 0.3,      # the server must go idle after an action within this
     "silence": 0.3,     # a robot listens this long to be sure nothing arrives
-    "leave": 1.5,       # a leave notice counts as prompt within this
+    "leave": 1.0,        # a leave notice counts as prompt within this
     "check": 30.0,      # pytest-timeout for one check (a grader bug if hit)
 }
 

@@ -10,6 +10,7 @@ programmatically; ``pytest labs/chat --submission PATH`` works as well.
 
 import codecs
 import shutil
+import threading
 import time
 import traceback
 from collections import Counter
@@ -34,6 +35,7 @@ TRANSCRIPT = pytest.StashKey()
 PROGRAMS = pytest.StashKey()
 REPORTS = pytest.StashKey()
 STARTED = pytest.StashKey()
+NAMES = pytest.StashKey()  # robot port -> robot name, for "the thread serving Alice"
 
 
 def check(check_id, depends=(), hint=None):
@@ -94,6 +96,7 @@ class Grading:
         self._copies = 0
         self._spare = None
         self._spares_wanted = True
+        self._closers = []
         self.started = time.monotonic()
 
     # ------------------------------------------------------------- helpers
@@ -117,6 +120,12 @@ class Grading:
         script = root / self.submission.relative(self.submission.server)
         pod.server_program = pod.start(script, role="server", root=root)
         return pod
+
+    def close_later(self, pod):
+        """Tear ``pod`` down in the background; the session waits for it at the end."""
+        closer = threading.Thread(target=pod.close, name="pod-teardown")
+        closer.start()
+        self._closers.append(closer)
 
     def stop_spares(self):
         self._spares_wanted = False
@@ -180,6 +189,8 @@ class Grading:
 
     def pytest_sessionfinish(self, session):
         self.stop_spares()
+        for closer in self._closers:
+            closer.join(timeout=10)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def pytest_terminal_summary(self, terminalreporter):
@@ -201,6 +212,7 @@ class Grading:
         title = (item.function.__doc__ or check_id).strip().splitlines()[0]
         points = float(self.lab.points.get(check_id, 0)) if self.lab else 0.0
         status, message, hint, details = PASSED, "", "", {}
+        complete = False
         log = []
         for call, report in item.stash.get(REPORTS, []):
             if report.passed:
@@ -216,6 +228,7 @@ class Grading:
                 message = excinfo.value.message
                 details = dict(excinfo.value.fields)
                 hint = excinfo.value.hint or marker.kwargs.get("hint") or ""
+                complete = excinfo.value.complete
             elif excinfo is not None and excinfo.errisinstance(AssertionError) and status in (PASSED, SKIPPED):
                 status = FAILED
                 message = str(excinfo.value).splitlines()[0] if str(excinfo.value) else _("an expectation failed")
@@ -226,8 +239,8 @@ class Grading:
                     error=_one_line(excinfo))
                 log.append(str(report.longrepr))
         programs = item.stash.get(PROGRAMS, [])
-        if status == FAILED:
-            extra = diagnose.after_failure(programs, details)
+        if status == FAILED and not complete:
+            extra = diagnose.after_failure(programs, details, item.stash.get(NAMES, {}))
             if extra:
                 details["diagnosis"] = extra
                 message = f"{message} {extra[0]}"
@@ -314,7 +327,7 @@ def pod(grading, request):
     running = grading.take_pod()
     grading.isolation_used = running.isolation
     yield running
-    running.close()
+    grading.close_later(running)
 
 
 @pytest.fixture
@@ -338,9 +351,10 @@ def server(grading, pod, transcript, request):
 
 
 @pytest.fixture
-def chat(server, pod, transcript, grading):
+def chat(server, pod, transcript, grading, request):
     """A chat session on the student's server; robots join with ``chat.join(...)``."""
     session = Chat(server, pod, transcript, grading.lab.timeouts)
+    request.node.stash[NAMES] = session.names_by_port
     yield session
     session.dispose()
     grading.observe(server.program)

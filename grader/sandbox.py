@@ -81,6 +81,8 @@ class Program:
         self.proc = None
         self.started_at = None
         self.exit_code = None
+        self.exited_at = None
+        self.stop_requested_at = None
         self._cond = threading.Condition()
         self._stacks = bytearray()
         self._threads = []
@@ -187,7 +189,14 @@ class Program:
         code = self.proc.wait()
         with self._cond:
             self.exit_code = code
+            self.exited_at = time.monotonic()
             self._cond.notify_all()
+
+    def exited_by_itself(self):
+        """Whether the program ended before the grader began stopping it (a crash, an exit)."""
+        with self._cond:
+            return self.exit_code is not None and (self.stop_requested_at is None
+                                                   or self.exited_at < self.stop_requested_at)
 
     # ----------------------------------------------------------- observation
     @property
@@ -299,18 +308,39 @@ class Program:
         self.wait_exit(seconds)
         return max(0.0, self.cpu_seconds() - before)
 
-    def busy_threads(self):
-        """How many of the program's threads are running or runnable right now."""
-        busy = 0
+    def activity(self):
+        """(threads running or runnable, total CPU nanoseconds run) of the program now.
+
+        Thread states are read one after another, not atomically: a GIL
+        hand-off between two reads can make every thread look blocked.  Two
+        equal samples in a row (see ``idle``) rule that out: a thread that ran
+        in between has more run time.
+        """
+        busy, ran = 0, 0
         for pid in self.tree_pids():
             try:
                 for thread in os.listdir(f"/proc/{pid}/task"):
                     with open(f"/proc/{pid}/task/{thread}/stat") as f:
-                        state = f.read().rsplit(")", 1)[1].split()[0]
-                    busy += state == "R"
-            except OSError:
+                        busy += f.read().rsplit(")", 1)[1].split()[0] == "R"
+                    with open(f"/proc/{pid}/task/{thread}/schedstat") as f:
+                        ran += int(f.read().split()[0])
+            except (OSError, ValueError, IndexError):
                 pass
-        return busy
+        return busy, ran
+
+    def idle_checker(self):
+        """A function that is true once the program has been idle for two samples in a row."""
+        previous = [None]
+
+        def idle():
+            if not self.alive():
+                return True
+            busy, ran = self.activity()
+            quiet = busy == 0 and previous[0] == ran
+            previous[0] = ran if busy == 0 else None
+            return quiet
+
+        return idle
 
     def unread_bytes(self, server_port, client_port):
         """Bytes a connection's server side has not read yet (see ``grader.netstat``)."""
@@ -345,47 +375,53 @@ class Program:
         """SIGTERM, a short grace, then SIGKILL: for the group and every descendant seen."""
         if self.proc is None:
             return
-        self.processes()
-        self._signal_all(signal.SIGTERM)
-        if self.wait_exit(grace) is None or self._survivors():
-            self._signal_all(signal.SIGKILL)
+        with self._cond:
+            if self.stop_requested_at is None:
+                self.stop_requested_at = time.monotonic()
+        self.tree_pids()
+        self._signal_all(signal.SIGTERM, sweep_token=False)
+        self.wait_exit(grace)
+        # One sweep for escapees (double-forked daemons) once the tree is down.
+        if self._survivors(sweep_token=True):
+            self._signal_all(signal.SIGKILL, sweep_token=True)
             self.wait_exit(2.0)
-        poll_until(lambda: not self._survivors(), 2.0)
-        for stream in (self.proc.stdin,):
-            if stream:
-                try:
-                    stream.close()
-                except OSError:
-                    pass
+            poll_until(lambda: not self._survivors(sweep_token=True), 3.0)
+        if self.proc.stdin:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
         for thread in self._threads:
             thread.join(timeout=1.0)
 
-    def _signal_all(self, sig):
+    def _signal_all(self, sig, sweep_token):
         try:
             os.killpg(self.proc.pid, sig)
         except (ProcessLookupError, PermissionError):
             pass
-        for pid in list(self._known_pids):
+        targets = set(self._known_pids)
+        if sweep_token:
+            targets.update(process.pid for process in sweep(self.token))
+        for pid in targets:
             try:
                 os.kill(pid, sig)
             except (ProcessLookupError, PermissionError):
                 pass
-        for process in sweep(self.token):
-            try:
-                process.send_signal(sig)
-            except psutil.Error:
-                pass
 
-    def _survivors(self):
-        alive = []
-        for pid in self._known_pids:
-            try:
-                process = psutil.Process(pid)
-                if process.status() != psutil.STATUS_ZOMBIE:
-                    alive.append(process)
-            except psutil.Error:
-                pass
-        return alive + sweep(self.token)
+    def _survivors(self, sweep_token):
+        alive = [pid for pid in self._known_pids if _running(pid)]
+        if sweep_token:
+            alive += [process.pid for process in sweep(self.token) if process.pid not in alive]
+        return alive
+
+
+def _running(pid):
+    """True if ``pid`` exists and is not a zombie (cheap: one read of /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
 
 
 def sweep(token):

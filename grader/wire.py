@@ -11,9 +11,11 @@ closed (EOF) and time ran out.  What did arrive is kept for the failure.
 """
 
 import codecs
+import fcntl
 import select
 import socket
 import struct
+import termios
 import threading
 import time
 
@@ -68,6 +70,10 @@ class Robot:
     def __init__(self, name, sock, transcript):
         self.name = name
         self.sock = sock
+        try:  # each line leaves at once, as its own segment
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
         self.transcript = transcript
         self.local_port = sock.getsockname()[1]
         self.server_port = sock.getpeername()[1]
@@ -75,6 +81,7 @@ class Robot:
         self.sent_bytes = 0
         self.closed_by_us = False
         self._stream = bytearray()
+        self._boundaries = []  # stream offsets where a recv() chunk began
         self._overflow = 0
         self._ending = None  # None while open, else "eof" or "reset"
         self._cond = threading.Condition()
@@ -97,17 +104,26 @@ class Robot:
                 if not self.closed_by_us:
                     self.transcript.add(self.name, "eof", "the server closed the connection")
                 break
-            self.transcript.add(self.name, "recv", self._decoder.decode(chunk))
             with self._cond:
                 room = MAX_STREAM - len(self._stream)
+                if room > 0:
+                    self._boundaries.append(len(self._stream))
                 self._stream += chunk[:max(0, room)]
                 self._overflow += max(0, len(chunk) - max(0, room))
                 self._cond.notify_all()
+            self.transcript.add(self.name, "recv", self._decoder.decode(chunk))
         with self._cond:
             self._ending = ending
             self._cond.notify_all()
 
     # ----------------------------------------------------------- the stream
+    def pending(self):
+        """Bytes waiting in this robot's own socket that its reader has not taken yet."""
+        try:
+            return struct.unpack("i", fcntl.ioctl(self.sock, termios.FIONREAD, b"\0\0\0\0"))[0]
+        except (OSError, ValueError):
+            return 0
+
     def mark(self):
         """Expectations from now on look only at what arrives after this point."""
         with self._cond:
@@ -128,13 +144,36 @@ class Robot:
         with self._cond:
             return self._ending
 
-    def wait_for(self, predicate, timeout):
-        """Wait until ``predicate(text since mark)`` is true, the stream ends, or time runs out."""
+    def _segmented(self):
+        """The stream since the mark with a line break where each recv() chunk began.
+
+        Servers without framing glue messages together ("...the chatBob
+        joined"); a message sent at another moment arrives in another chunk,
+        so chunk boundaries are where such messages most likely part.
+        """
+        parts, previous = [], self.mark_at
+        for offset in self._boundaries:
+            if offset > previous:
+                parts.append(bytes(self._stream[previous:offset]).decode("utf-8", "replace"))
+                previous = offset
+        parts.append(bytes(self._stream[previous:]).decode("utf-8", "replace"))
+        return "\n".join(parts)
+
+    def segmented(self):
+        with self._cond:
+            return self._segmented()
+
+    def wait_for(self, predicate, timeout, segmented=False):
+        """Wait until ``predicate(text since mark)`` is true, the stream ends, or time runs out.
+
+        With ``segmented``, the predicate gets a second argument: the same
+        text split at chunk boundaries (see ``_segmented``).
+        """
         deadline = Deadline(timeout)
         with self._cond:
             while True:
                 text = bytes(self._stream[self.mark_at:]).decode("utf-8", "replace")
-                if predicate(text):
+                if predicate(text, self._segmented()) if segmented else predicate(text):
                     return Outcome(True, "ok", deadline.elapsed(), text)
                 if self._ending is not None:
                     return Outcome(False, self._ending, deadline.elapsed(), text)

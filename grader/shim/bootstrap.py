@@ -114,6 +114,7 @@ _socket_base = socket.socket.__mro__[1]  # the C type whose methods we wrap
 _orig_bind = socket.socket.bind
 _orig_listen = socket.socket.listen
 _orig_connect = socket.socket.connect
+_orig_accept = socket.socket.accept
 _orig_connect_ex = socket.socket.connect_ex
 _orig_gethostbyname = socket.gethostbyname
 
@@ -142,8 +143,29 @@ def _redirect(self, address):
     return address
 
 
+def _no_delay(sock):
+    # Nagle's algorithm holds a second small send() until the first is
+    # acknowledged, and loopback acknowledges late (40 ms): the server looks
+    # idle while its notice still waits in the kernel.  TCP promises no
+    # message boundaries either way; this only removes the stall.
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (OSError, AttributeError):
+        pass
+
+
+def _accept(self):
+    conn, address = _orig_accept(self)
+    if _is_tcp(conn):
+        _no_delay(conn)
+    return conn, address
+
+
 def _connect(self, address):
-    return _orig_connect(self, _redirect(self, address))
+    result = _orig_connect(self, _redirect(self, address))
+    if _is_tcp(self):
+        _no_delay(self)
+    return result
 
 
 def _connect_ex(self, address):
@@ -172,6 +194,9 @@ def _counting(method):
                 peer = self.getpeername()[1]
             except OSError:
                 return result
+            # Remember whom this thread serves: an exception in it can then
+            # be reported as "the thread serving Alice".
+            threading.current_thread()._chatlab_peer = peer
             emit("recv", peer=peer, n=count)
         return result
 
@@ -185,6 +210,7 @@ for _name in ("recv", "recv_into", "recvfrom", "recvfrom_into"):
 socket.socket.bind = _bind
 socket.socket.listen = _listen
 socket.socket.connect = _connect
+socket.socket.accept = _accept
 socket.socket.connect_ex = _connect_ex
 socket.gethostbyname = _gethostbyname
 
@@ -207,6 +233,7 @@ def _thread_excepthook(args):
         emit(
             "thread_exception",
             thread=getattr(args.thread, "name", "?"),
+            peer=getattr(args.thread, "_chatlab_peer", None),
             type=args.exc_type.__name__,
             message=str(args.exc_value),
             where=_student_frame(_tb_frames(args.exc_traceback)),
@@ -304,7 +331,8 @@ def main():
                 where = "%s:%s" % (os.path.relpath(exc.filename, _ROOT), exc.lineno)
             text = (exc.text or "").rstrip("\n")
         formatted = _format(type(exc), exc, tb)
-        emit("crash", type=type(exc).__name__, message=str(exc), where=where, text=text, traceback=formatted)
+        message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+        emit("crash", type=type(exc).__name__, message=message, where=where, text=text, traceback=formatted)
         sys.stderr.write(formatted)
         sys.stderr.flush()
         # Like Python itself: exit code 1, but only after non-daemon threads

@@ -84,17 +84,17 @@ def test_multi_user(chat):
 def test_concurrency(chat):
     """A silent client blocks neither joins nor messages of the others"""
     chat.silent("Silent")
-    alice, bob = chat.join("Alice", "Bob")
-    try:
-        chat.say(alice, "can anyone hear me")
-        chat.expect_text(bob, "can anyone hear me")
-    except CheckFailed as failure:
-        if chat.unread_names:
-            failure.message = _(
-                "While a silent client was connected, the server never read the names of {names}: it waits for "
-                "the silent client in one place for everyone (the name handshake is done in the accept loop)."
-            ).format(names=", ".join(chat.unread_names)) + where_stuck(chat.server.program)
-        raise
+    alice = chat.join("Alice")
+    if chat.unread_names:  # blocked already: no need to wait on every later step
+        raise CheckFailed(
+            _("While a silent client was connected, the server never read Alice's name: it waits for the "
+              "silent client in one place for everyone (the name handshake is done in the accept loop).")
+            + where_stuck(chat.server.program),
+            who="Alice", action=chat.last_action, expected=_("the server reads Alice's name"),
+            received=alice.received())
+    bob = chat.join("Bob")
+    chat.say(alice, "can anyone hear me")
+    chat.expect_text(bob, "can anyone hear me")
 
 
 def _leave_check(chat, how):
@@ -106,8 +106,8 @@ def _leave_check(chat, how):
         # Is the notice merely late?  Servers that ignore recv() == b'' notice
         # a departure only when a later send to the departed client fails.
         chat.say(alice, "is anybody still here")
-        try:
-            chat.expect_notice(alice, "Bob", timeout=chat.timeouts["leave"])
+        try:  # say() returns once the server is idle: a late notice is there by now
+            chat.expect_notice(alice, "Bob", timeout=chat.timeouts["silence"])
         except CheckFailed:
             raise failure from None
         failure.message = _(
@@ -157,7 +157,17 @@ def test_survives_leave(chat):
         chat.expect_text(dave, "welcome Dave")
     except CheckFailed as failure:
         dropped = [r.name for r in (alice, carol) if r.ending in ("eof", "reset")]
-        if dropped:
+        died = [e for e in chat.server.program.events_of("thread_exception")
+                if e.get("type") in ("BrokenPipeError", "ConnectionResetError", "ConnectionAbortedError", "OSError")
+                and chat.names_by_port.get(e.get("peer")) in ("Alice", "Carol")]
+        if died:
+            event = died[0]
+            failure.message = _(
+                "After Bob left, {name} was dropped though {name} did nothing wrong: the thread serving {name} died "
+                "with {type} at {where} while sending to the departed Bob, so {name}'s messages reach nobody any more."
+            ).format(name=chat.names_by_port[event["peer"]], type=event.get("type"), where=event.get("where") or "?")
+            failure.complete = True
+        elif dropped:
             failure.message = _(
                 "After Bob left, the server dropped {names}, who did nothing wrong: sending to the departed Bob "
                 "probably failed inside the speaker's thread, and the server removed the speaker instead of Bob."

@@ -1,0 +1,108 @@
+"""Shared helpers for the kit's own tests.
+
+Gradings run the real `grader` command in a subprocess: that is what
+students and instructors run, exit codes and all, and it keeps each
+grading's pytest session apart from the one running these tests.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
+REFERENCE = ROOT / "reference" / "chat"
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+@dataclass
+class Graded:
+    code: int
+    stdout: str
+    stderr: str
+    result: dict | None
+    report_dir: Path
+
+    def statuses(self):
+        return {c["id"]: c["status"] for c in self.result["checks"]}
+
+    def check(self, check_id):
+        return next(c for c in self.result["checks"] if c["id"] == check_id)
+
+    def full(self):
+        return json.loads((self.report_dir / "result.json").read_text(encoding="utf-8"))
+
+
+def run_grader(*args, cwd=None, timeout=120, env=None):
+    """Run `python -m grader ARGS` and return the CompletedProcess."""
+    return subprocess.run([sys.executable, "-m", "grader", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd or ROOT, timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+
+
+def grade(path, tmp_path, *extra, timeout=120):
+    """Grade ``path`` with `grader check --json` into ``tmp_path``; return a Graded."""
+    out = tmp_path / "out.json"
+    report_dir = tmp_path / "report"
+    done = run_grader("check", path, "--json", out, "--out", report_dir, "--plain", *extra, timeout=timeout)
+    result = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
+    return Graded(done.returncode, done.stdout, done.stderr, result, report_dir)
+
+
+def _become_subreaper():
+    # Orphans of the gradings we run (a double-forked daemon that escaped
+    # its process group included) are re-parented to this process instead
+    # of init, so each test can see exactly what its own gradings left.
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+_become_subreaper()
+
+
+def _reap():
+    while True:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def leftover_processes():
+    """Live descendants of this test process: whatever a grading left running."""
+    _reap()
+    found = []
+    for process in psutil.Process().children(recursive=True):
+        try:
+            if process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)
+        except psutil.Error:
+            continue
+    return found
+
+
+@pytest.fixture(autouse=True)
+def no_process_left_behind():
+    """Every test: nothing it started may outlive it."""
+    yield
+    left = leftover_processes()
+    described = []
+    for process in left:
+        try:
+            described.append(f"{process.pid} {' '.join(process.cmdline())[:120]}")
+            process.kill()
+        except psutil.Error:
+            pass
+    _reap()
+    assert not left, f"processes left behind: {described}"

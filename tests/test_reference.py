@@ -1,0 +1,22 @@
+"""The reference solution gets full marks, through the real CLI."""
+
+from conftest import REFERENCE, grade
+
+
+def test_reference_gets_full_marks(tmp_path):
+    graded = grade(REFERENCE, tmp_path)
+    assert graded.code == 0, graded.stdout + graded.stderr
+    assert set(graded.statuses().values()) == {"passed"}
+    assert graded.result["score"] == graded.result["max_score"] > 0
+    assert "Report:" in graded.stdout and (graded.report_dir / "report.html").is_file()
+
+
+def test_report_shows_every_check_with_transcript(tmp_path):
+    graded = grade(REFERENCE, tmp_path)
+    html = (graded.report_dir / "report.html").read_text(encoding="utf-8")
+    for check in graded.result["checks"]:
+        assert f'id="{check["id"]}"' in html
+    full = graded.full()
+    talking = [c for c in full["checks"] if not c["id"].startswith("static.") and c["id"] != "server.starts"]
+    assert all(any(e["kind"] == "recv" for e in c["transcript"]) for c in talking)
+    assert html.count('class="transcript"') >= len(talking)
