@@ -136,12 +136,15 @@ def discover(path, server=None, client=None, workdir=None):
             raise SubmissionError(
                 f"{path}: no chat server found (no .py file calls bind/listen/accept); name it with --server FILE")
         return Submission(path, path, chosen_server, chosen_client, "folder")
+    if not path.is_file():  # a FIFO or a device would block or never end
+        raise SubmissionError(f"{path}: not a regular file or folder")
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            data = f.read(MAX_SOURCE_BYTES + 1)
     except OSError as exc:
         raise SubmissionError(f"{path}: cannot read ({exc.strerror})") from None
     if len(data) > MAX_SOURCE_BYTES:
-        raise SubmissionError(f"{path}: {len(data) // 1024} KiB is too large to be a lab's source or report")
+        raise SubmissionError(f"{path}: over {MAX_SOURCE_BYTES // 1024} KiB, too large to be a lab's source or report")
     if not _is_text(data):
         raise SubmissionError(f"{path}: not a text file (binary or not UTF-8); hand in .py files or the lab report")
     if path.suffix == ".py":

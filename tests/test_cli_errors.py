@@ -1,0 +1,82 @@
+"""Bad input: one clear line on stderr and exit code 2, never a traceback or a hang."""
+
+import os
+
+from conftest import run_grader
+
+
+def _one_line_error(done, *words):
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("grader: "), done.stderr
+    assert "Traceback" not in done.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+def test_missing_path(tmp_path):
+    _one_line_error(run_grader("check", tmp_path / "nope"), "no such file")
+
+
+def test_empty_folder(tmp_path):
+    _one_line_error(run_grader("check", tmp_path), "no Python files")
+
+
+def test_folder_without_a_server(tmp_path):
+    (tmp_path / "client.py").write_text("import socket\nsocket.socket().connect(('h', 1))\n")
+    _one_line_error(run_grader("check", tmp_path), "no chat server found")
+
+
+def test_folder_of_binaries(tmp_path):
+    (tmp_path / "server.pyc").write_bytes(b"\x00\x01\x02" * 100)
+    (tmp_path / "a.out").write_bytes(b"\x7fELF\x00" * 100)
+    _one_line_error(run_grader("check", tmp_path), "no Python files")
+
+
+def test_binary_file(tmp_path):
+    binary = tmp_path / "report.md"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" * 50)
+    _one_line_error(run_grader("check", binary), "not a text file")
+
+
+def test_file_too_large_to_be_source(tmp_path):
+    big = tmp_path / "server.py"
+    big.write_text("# x\n" * 300_000)
+    _one_line_error(run_grader("check", big), "too large")
+
+
+def test_unreadable_file(tmp_path):
+    if os.geteuid() == 0:
+        # Root reads every file; /proc/self/mem is a regular file whose read fails even for root.
+        unreadable = "/proc/self/mem"
+    else:
+        unreadable = tmp_path / "server.py"
+        unreadable.write_text("print(1)\n")
+        unreadable.chmod(0)
+    _one_line_error(run_grader("check", unreadable), "cannot read")
+
+
+def test_fifo_does_not_hang(tmp_path):
+    fifo = tmp_path / "server.py"
+    os.mkfifo(fifo)
+    _one_line_error(run_grader("check", fifo, timeout=20), "not a regular file")
+
+
+def test_report_with_no_code(tmp_path):
+    report = tmp_path / "report.md"
+    report.write_text("# Лабораторная работа 4\n\nСм. скриншоты.\n", encoding="utf-8")
+    _one_line_error(run_grader("check", report), "no Python code blocks")
+
+
+def test_server_override_that_does_not_exist(tmp_path):
+    (tmp_path / "server.py").write_text("import socket\n")
+    _one_line_error(run_grader("check", tmp_path, "--server", "other.py"), "no such file")
+
+
+def test_bad_option():
+    _one_line_error(run_grader("check", "--lang", "fr", "x"), "invalid choice")
+
+
+def test_no_command_prints_help():
+    done = run_grader()
+    assert done.returncode == 2 and "check" in done.stdout

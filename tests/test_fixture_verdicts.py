@@ -1,0 +1,106 @@
+"""Each fixture submission models one student mistake; the grader must give the verdicts a teacher would.
+
+``EXPECTED`` lists, for every fixture in ``tests/submissions/``, each check that
+is *not* passed; every other check of the lab must pass.  ``MESSAGES`` adds the
+few failure messages whose wording matters: they must name the real cause
+(the student's ``file:line``, the exception, what arrived instead).
+"""
+
+import re
+import tomllib
+
+import pytest
+from conftest import ROOT, SUBMISSIONS, grade
+
+LAB_CHECKS = sorted(tomllib.loads((ROOT / "labs" / "chat" / "lab.toml").read_text(encoding="utf-8"))["points"])
+
+F, S = "failed", "skipped"
+
+BROADCAST_DEPENDENTS = {"server.attribution": S, "server.multi_user": S, "server.concurrency": S,
+                        "server.survives_leave": S, "server.unicode": S}
+
+
+def never_started(static_threading="passed"):
+    """No listening server: server.starts fails and every other server check is skipped."""
+    verdicts = {check: S for check in LAB_CHECKS if check.startswith("server.")}
+    verdicts["server.starts"] = F
+    if static_threading != "passed":
+        verdicts["static.threading"] = static_threading
+    return verdicts
+
+
+EXPECTED = {
+    # Set A: basic mistakes
+    "good_chunks": {},
+    "no_broadcast": {"server.broadcast": F, **BROADCAST_DEPENDENTS},
+    "reply_to_sender": {"server.broadcast": F, **BROADCAST_DEPENDENTS},
+    "two_users": {"server.multi_user": F, "server.concurrency": F, "server.survives_leave": F},
+    "serial": {"server.join_notice": F, "server.broadcast": F, **BROADCAST_DEPENDENTS,
+               "server.leave_notice": F, "server.leave_reset": F, "static.threading": F},
+    "no_leave_notice": {"server.leave_notice": F, "server.leave_reset": F},
+    "crash_on_disconnect": {"server.leave_notice": F, "server.leave_reset": F, "server.survives_leave": F},
+    "never_listens": never_started(),
+    "bind_no_listen": never_started(static_threading=F),  # its code never creates a thread at all
+    "syntax_error": never_started(),  # Thread( is found in the text of a file that does not compile
+    # Set B: odd protocols and precise diagnoses
+    "nick_prompt": {},
+    # Announced by address, not by name: neither the join nor the leave notice names Bob.
+    "no_names": {"server.join_notice": F, "server.attribution": F, "server.leave_notice": F,
+                 "server.leave_reset": F},
+    "name_in_accept_loop": {"server.concurrency": F},
+    # The name is read (and decoded as ASCII) in the accept loop: a silent client blocks it too.
+    "ascii_names": {"server.concurrency": F, "server.unicode": F},
+    "drops_speaker": {"server.leave_notice": F, "server.survives_leave": F, "server.no_spin": F},
+    "late_leave_notice": {"server.leave_notice": F, "server.no_spin": F},
+    "gethostbyname": {},
+}
+
+# (fixture, check) -> regular expressions the check's message must match.
+MESSAGES = {
+    ("syntax_error", "server.starts"): [r"SyntaxError", r"server\.py:\d+"],
+    ("never_listens", "server.starts"): [r"EOFError", r"server\.py:\d+"],
+    ("bind_no_listen", "server.starts"): [r"never\b.*\blisten\(\)"],
+    ("crash_on_disconnect", "server.leave_reset"): [r"(ConnectionResetError|BrokenPipeError).*server\.py:\d+"],
+    ("crash_on_disconnect", "server.survives_leave"): [r"(ConnectionResetError|BrokenPipeError).*server\.py:\d+"],
+    ("name_in_accept_loop", "server.concurrency"): [r"accept loop"],
+    ("ascii_names", "server.unicode"): [r"UnicodeDecodeError"],
+    ("late_leave_notice", "server.leave_notice"): [r"only after\b.*\b(another|next|later)\b.*message"],
+    ("drops_speaker", "server.survives_leave"): [r"\bdropped\b"],
+    ("no_names", "server.join_notice"): [r"has entered the room"],
+}
+
+
+def test_every_fixture_exists():
+    missing = [name for name in EXPECTED if not (SUBMISSIONS / name / "server.py").is_file()]
+    assert not missing, missing
+
+
+def test_messages_refer_to_listed_failures():
+    for name, check_id in MESSAGES:
+        assert EXPECTED[name].get(check_id) == F, (name, check_id)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fixture_verdicts(name, tmp_path):
+    graded = grade(SUBMISSIONS / name, tmp_path)
+    assert graded.result is not None, graded.stdout + graded.stderr
+    statuses = graded.statuses()
+    assert sorted(statuses) == LAB_CHECKS
+
+    expected = {check: EXPECTED[name].get(check, "passed") for check in LAB_CHECKS}
+    messages = {c["id"]: c["message"] for c in graded.result["checks"]}
+    differing = {check: (statuses[check], expected[check], messages[check])
+                 for check in LAB_CHECKS if statuses[check] != expected[check]}
+    assert not differing, f"{name}: check -> (got, expected, message): {differing}"
+
+    assert graded.code == (1 if EXPECTED[name] else 0), graded.stdout + graded.stderr
+
+    for check, status in statuses.items():
+        if status == F:
+            assert messages[check].strip(), f"{name}: {check} failed without a message"
+
+    for (fixture, check), patterns in MESSAGES.items():
+        if fixture != name:
+            continue
+        for pattern in patterns:
+            assert re.search(pattern, messages[check], re.S), f"{name}: {check}: {pattern!r} not in {messages[check]!r}"

@@ -1,0 +1,51 @@
+"""The five real lab reports in ../shared/seeds/, graded exactly as handed in.
+
+Expected verdicts were measured by hand (issue "Grade real submissions as
+they are"); the messages must name each diagnosis.
+"""
+
+import pytest
+
+from conftest import SEEDS, grade
+
+P, F, S = "passed", "failed", "skipped"
+CHECKS = ["server.starts", "server.accepts", "server.join_notice", "server.broadcast", "server.attribution",
+          "server.multi_user", "server.concurrency", "server.leave_notice", "server.leave_reset",
+          "server.survives_leave", "server.no_spin", "server.unicode", "static.threading"]
+EXPECTED = {
+    "000": [P, P, P, P, P, P, P, P, P, P, P, P, P],
+    "001": [P, P, F, P, F, P, P, F, F, P, F, P, P],
+    "002": [P, P, P, P, F, P, F, F, P, P, F, F, P],
+    "003": [F, S, S, S, S, S, S, S, S, S, S, S, P],
+    "004": [P, P, P, P, P, P, F, F, P, F, F, P, P],
+}
+# (check, words its message must contain): the diagnosis, named.
+DIAGNOSES = {
+    "001": [("server.join_notice", "has entered the room"), ("server.no_spin", "b''")],
+    "002": [("server.concurrency", "accept loop"), ("server.concurrency", "server.py:40"),
+            ("server.leave_notice", "only after"), ("server.unicode", "UnicodeDecodeError")],
+    "003": [("server.starts", "SyntaxError"), ("server.starts", "server.py:17")],
+    "004": [("server.concurrency", "accept loop"), ("server.survives_leave", "BrokenPipeError"),
+            ("server.survives_leave", "dropped"), ("server.no_spin", "% of a core")],
+}
+
+
+def _seed(prefix):
+    if not SEEDS.is_dir():
+        pytest.skip(f"no seed reports at {SEEDS}")
+    found = sorted(SEEDS.glob(f"{prefix}_*"))
+    if not found:
+        pytest.skip(f"seed {prefix} not found in {SEEDS}")
+    return found[0]
+
+
+@pytest.mark.parametrize("prefix", sorted(EXPECTED))
+def test_seed_report_graded_as_is(prefix, tmp_path):
+    graded = grade(_seed(prefix), tmp_path)
+    assert graded.result is not None, graded.stderr
+    statuses = graded.statuses()
+    assert [statuses.get(check) for check in CHECKS] == EXPECTED[prefix], graded.stdout
+    assert graded.code == (0 if set(EXPECTED[prefix]) == {P} else 1)
+    for check_id, words in DIAGNOSES.get(prefix, []):
+        assert words in graded.check(check_id)["message"], graded.check(check_id)["message"]
+    assert graded.result["duration_s"] < 30  # bounded; the wall-time figure comes from bench/
