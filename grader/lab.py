@@ -57,6 +57,11 @@ def builtin_lab_path(name="chat"):
     return Path(str(resources.files("grader.labs") / name))
 
 
+def reference_path(name="chat"):
+    """The folder of a reference solution shipped inside the package (``reference/<name>``)."""
+    return Path(str(resources.files("grader.reference") / name))
+
+
 def load_lab(path):
     """Read ``lab.toml`` in the folder ``path``; raise LabError saying what is wrong."""
     path = Path(path)

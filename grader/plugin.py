@@ -14,6 +14,7 @@ import threading
 import time
 import traceback
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -23,11 +24,12 @@ from grader.chat import Chat, Server
 from grader.errors import GraderError
 from grader.failures import CheckFailed
 from grader.i18n import _, set_language
-from grader.lab import load_lab
+from grader.lab import load_lab, reference_path
 from grader.pods import make_pod
 from grader.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult
 from grader.sandbox import StartupFailed
 from grader.submission import copy_tree, discover, make_workdir
+from grader.terminal import ClientSession
 from grader.wire import Transcript
 
 GRADING = pytest.StashKey()
@@ -94,6 +96,8 @@ class Grading:
         self.thread_targets = Counter()
         self.isolation_used = None
         self._copies = 0
+        self._copy_lock = threading.Lock()
+        self._starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spare-pod")
         self._spare = None
         self._spares_wanted = True
         self._closers = []
@@ -108,10 +112,10 @@ class Grading:
         interpreter start-up.
         """
         spare, self._spare = self._spare, None
-        if spare is None:
-            spare = self._new_pod()
+        spare = spare.result() if spare is not None else self._new_pod()
         if self._spares_wanted:
-            self._spare = self._new_pod()
+            # Spawning costs ~20 ms of the grader's own time: do it off the critical path.
+            self._spare = self._starter.submit(self._new_pod)
         return spare
 
     def _new_pod(self):
@@ -130,13 +134,24 @@ class Grading:
     def stop_spares(self):
         self._spares_wanted = False
         if self._spare is not None:
-            self._spare.close()
+            self._spare.result().close()
             self._spare = None
+
+    def _next_copy(self):
+        with self._copy_lock:
+            self._copies += 1
+            return self._copies
+
+    def fresh_reference(self):
+        """A temporary copy of the reference server, for checks of the student's client."""
+        folder = self.workdir / f"reference{self._next_copy()}"
+        folder.mkdir()
+        shutil.copyfile(reference_path() / "server.py", folder / "server.py")
+        return folder
 
     def fresh_copy(self):
         """A new temporary copy of the submission for one check."""
-        self._copies += 1
-        return copy_tree(self.submission, self.workdir / f"run{self._copies}")
+        return copy_tree(self.submission, self.workdir / f"run{self._next_copy()}")
 
     def note(self, text):
         if text not in self.notes:
@@ -154,13 +169,17 @@ class Grading:
 
     # --------------------------------------------------------------- hooks
     def pytest_collection_modifyitems(self, session, config, items):
-        for item in items:
-            if self.lab is None:
-                self.lab = load_lab(_find_lab_dir(Path(item.path)))
+        if items and self.lab is None:
+            self.lab = load_lab(_find_lab_dir(Path(items[0].path)))
+        # Checks run in the order of lab.toml (server checks before the client
+        # checks that use their verdicts), whatever the files are called.
+        order = {check_id: index for index, check_id in enumerate(self.lab.points)} if self.lab else {}
+
+        def position(item):
             marker = item.get_closest_marker("check")
-            if marker is None:
-                continue
-            item.stash[STARTED] = None
+            return order.get(marker.kwargs["id"], len(order)) if marker else len(order)
+
+        items.sort(key=position)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item):
@@ -189,6 +208,7 @@ class Grading:
 
     def pytest_sessionfinish(self, session):
         self.stop_spares()
+        self._starter.shutdown(wait=True)
         for closer in self._closers:
             closer.join(timeout=10)
         shutil.rmtree(self.workdir, ignore_errors=True)
@@ -358,6 +378,52 @@ def chat(server, pod, transcript, grading, request):
     yield session
     session.dispose()
     grading.observe(server.program)
+
+
+@pytest.fixture
+def client_session(grading, pod, transcript, request):
+    """A robot in a chat, and the student's client ready to start and join it.
+
+    The client talks to the student's own server when that server passed
+    server.accepts (they were written to speak one protocol), else to the
+    reference server.
+    """
+    submission = grading.submission
+    if submission.client is None:
+        pytest.skip(_("no client was found in the submission"))
+    own = grading.results.get("server.accepts")
+    timeouts = grading.lab.timeouts
+    if own is not None and own.status == PASSED:
+        program = pod.server_program
+        label = _("your own server")
+    else:
+        pod.server_program.stop()
+        root = grading.fresh_reference()
+        program = pod.start(root / "server.py", role="server", root=root)
+        label = _("the reference server (your server did not pass server.accepts)")
+    request.node.stash[PROGRAMS].append(program)
+    program.on_output = _transcribe_output(transcript, "server")
+    try:
+        listening = program.wait_listening(grading.lab.timeout("startup"))
+    except StartupFailed as failure:
+        raise diagnose.startup_failure(failure, grading.lab.timeout("startup")) from None
+    chat = Chat(Server(program, listening), pod, transcript, timeouts)
+    request.node.stash[NAMES] = chat.names_by_port
+    transcript.add("grader", "note", _("the client is graded against {server}").format(server=label))
+    client_root = grading.fresh_copy()
+    script = client_root / submission.relative(submission.client)
+
+    def start_client():
+        started = pod.start(script, role="client", root=client_root, stdin=True, connect_port=listening.port)
+        request.node.stash[PROGRAMS].append(started)
+        return started
+
+    session = ClientSession(chat, start_client, timeouts, label)
+    announces = grading.results.get("server.join_notice")
+    session.server_announces_names = program is not pod.server_program or (
+        announces is not None and announces.status == PASSED)
+    yield session
+    chat.dispose()
 
 
 def _transcribe_output(transcript, who):

@@ -83,6 +83,7 @@ class Program:
         self.exit_code = None
         self.exited_at = None
         self.stop_requested_at = None
+        self._streams_done = 0
         self._cond = threading.Condition()
         self._stacks = bytearray()
         self._threads = []
@@ -93,7 +94,7 @@ class Program:
     def start(self):
         event_r, event_w = os.pipe()
         stack_r, stack_w = os.pipe()
-        config = {"fd": event_w, "stack_fd": stack_w, "root": str(self.root), "host": "127.0.0.1"}
+        config = {"fd": event_w, "stack_fd": stack_w, "root": str(self.root), "host": "127.0.0.1", "role": self.role}
         config.update({f"limit.{k}": v for k, v in self.limits.items() if k != "output_kb"})
         if self.role == "server":
             config["bind_port"] = 0
@@ -173,6 +174,14 @@ class Program:
                 capture.feed(chunk)
                 if self.on_output is not None:
                     self.on_output(name, chunk)
+        with self._cond:
+            self._streams_done += 1
+            self._cond.notify_all()
+
+    def output_done(self):
+        """Whether stdout and stderr have both reached their end."""
+        with self._cond:
+            return self._streams_done >= 2
 
     def _read_stacks(self, fd):
         with os.fdopen(fd, "rb", buffering=0) as pipe:
@@ -279,6 +288,26 @@ class Program:
         self._known_pids.update(found)
         return found
 
+    def wait_until(self, predicate, timeout):
+        """Wait until ``predicate(events)`` or the program exits; return the predicate's last value."""
+        deadline = Deadline(timeout)
+        with self._cond:
+            while True:
+                value = predicate(self.events)
+                if value or self.exit_code is not None or deadline.expired():
+                    return value
+                self._cond.wait(deadline.remaining())
+
+    def wait_count(self, kind, count, timeout):
+        """Wait until more than ``count`` shim events of ``kind`` have come; False if not in time."""
+        deadline = Deadline(timeout)
+        with self._cond:
+            while sum(1 for e in self.events if e.get("ev") == kind) <= count:
+                if self.exit_code is not None or deadline.expired():
+                    return False
+                self._cond.wait(deadline.remaining())
+            return True
+
     def processes(self):
         """The program's live processes: its main process and every descendant."""
         if self.proc is None:
@@ -371,6 +400,14 @@ class Program:
             return bytes(self._stacks).decode("utf-8", "replace")
 
     # -------------------------------------------------------------- teardown
+    def kill(self):
+        """SIGKILL the whole process group now (a scenario step: 'the server dies')."""
+        with self._cond:
+            if self.stop_requested_at is None:
+                self.stop_requested_at = time.monotonic()
+        self.tree_pids()
+        self._signal_all(signal.SIGKILL, sweep_token=False)
+
     def stop(self, grace=0.5):
         """SIGTERM, a short grace, then SIGKILL: for the group and every descendant seen."""
         if self.proc is None:
@@ -424,7 +461,7 @@ def _running(pid):
         return False
 
 
-def sweep(token):
+def sweep(token, prefix=False):
     """Live processes carrying the pod's token in their environment.
 
     A double-forked daemon leaves the process group and is re-parented to
@@ -437,7 +474,9 @@ def sweep(token):
         if process.pid == me:
             continue
         try:
-            if process.environ().get(TOKEN_VAR) == token and process.status() != psutil.STATUS_ZOMBIE:
+            value = process.environ().get(TOKEN_VAR, "")
+            mine = value.startswith(token + "-") if prefix else value == token
+            if mine and process.status() != psutil.STATUS_ZOMBIE:
                 found.append(process)
         except psutil.Error:
             continue
@@ -460,7 +499,9 @@ class ProcessPod:
         self.server_program = None
 
     def start(self, script, *, role, root, **options):
-        program = Program(script, role=role, root=root, token=self.token, limits=self.limits, **options)
+        # Each program its own token: stopping the client must not sweep the server.
+        token = f"{self.token}-{len(self.programs)}"
+        program = Program(script, role=role, root=root, token=token, limits=self.limits, **options)
         self.programs.append(program)
         return program.start()
 
@@ -473,4 +514,9 @@ class ProcessPod:
     def close(self):
         for program in self.programs:
             program.stop()
+        for process in sweep(self.token, prefix=True):  # anything the programs' sweeps missed
+            try:
+                process.kill()
+            except psutil.Error:
+                pass
         self.programs.clear()

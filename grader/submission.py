@@ -49,12 +49,13 @@ def _score(path, text, role):
     name = path.stem.lower()
     score = 0
     if role == "server":
-        score += 4 * bool(re.search(r"\.accept\s*\(", text)) + 2 * bool(re.search(r"\.listen\s*\(", text))
+        score += 4 * bool(re.search(r"\.accept\s*\(|create_server\s*\(|socketserver", text))
+        score += 2 * bool(re.search(r"\.listen\s*\(", text))
         score += bool(re.search(r"\.bind\s*\(", text)) + 3 * ("server" in name or "serv" in name or "сервер" in name)
         score -= 3 * ("client" in name or "клиент" in name)
     else:
-        has_accept = bool(re.search(r"\.accept\s*\(", text))
-        score += 4 * bool(re.search(r"\.connect\s*\(", text)) - 5 * has_accept
+        has_accept = bool(re.search(r"\.accept\s*\(|create_server\s*\(", text))
+        score += 4 * bool(re.search(r"\.connect\s*\(|create_connection\s*\(", text)) - 5 * has_accept
         score += 3 * ("client" in name or "клиент" in name) - 3 * ("server" in name)
     return score
 

@@ -26,12 +26,12 @@ class Deadline:
         return time.monotonic() - self.start
 
 
-def poll_until(condition, seconds, interval=0.002):
+def poll_until(condition, seconds, interval=0.001, longest=0.005):
     """Call ``condition()`` until it returns a true value or ``seconds`` pass.
 
-    Returns the last value of ``condition()``.  The interval starts short and
-    doubles up to 20 ms, so a condition that holds at once costs nothing and
-    a long wait does not burn a core.
+    Returns the last value of ``condition()``.  The interval starts at 1 ms
+    and doubles up to 5 ms: a condition that holds soon costs almost
+    nothing, and a long wait stays far from burning a core.
     """
     deadline = Deadline(seconds)
     while True:
@@ -39,4 +39,4 @@ def poll_until(condition, seconds, interval=0.002):
         if value or deadline.expired():
             return value
         time.sleep(min(interval, deadline.remaining()))
-        interval = min(interval * 2, 0.02)
+        interval = min(interval * 2, longest)

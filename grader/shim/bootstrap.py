@@ -165,6 +165,10 @@ def _connect(self, address):
     result = _orig_connect(self, _redirect(self, address))
     if _is_tcp(self):
         _no_delay(self)
+        try:
+            emit("connected", local=self.getsockname()[1], where=_caller())
+        except OSError:
+            pass
     return result
 
 
@@ -246,6 +250,41 @@ threading.excepthook = _thread_excepthook
 
 if isinstance(_CONFIG.get("stack_fd"), int):
     faulthandler.register(signal.SIGUSR1, file=_CONFIG["stack_fd"], all_threads=True)
+
+
+class _Keyboard:
+    """sys.stdin, reporting each time the program waits for a typed line."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def readline(self, *args):
+        emit("input")
+        return self._stream.readline(*args)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _watch_keyboard():
+    # The grader types into a client's stdin only when the client asks, as
+    # a person would.  input() on a pipe prints its prompt, then calls
+    # sys.stdin.readline(): wrapping sys.stdin catches both.
+    if sys.stdin is not None:
+        sys.stdin = _Keyboard(sys.stdin)
+
+
+if _CONFIG.get("role") == "client":
+    _watch_keyboard()
 
 
 def _apply_limits(limits):

@@ -1,0 +1,198 @@
+"""The student's client, driven through its keyboard (stdin) and screen (stdout).
+
+The grader types only when the client asks for a line (the shim reports
+each ``input()`` / ``sys.stdin`` read), the way a person waits for the
+prompt, and reads the screen as a stream, like the robots' sockets.  Robots
+in the same chat send what the client must show and check what it sends.
+"""
+
+import codecs
+import re
+import threading
+
+from grader.failures import CheckFailed
+from grader.i18n import _
+from grader.matching import trim
+from grader.waiting import Deadline
+
+MAX_SCREEN = 256 * 1024
+QUIT_WORDS = ("/quit", "/exit", "quit", "exit", "/q", "bye", "выход", "/выход")
+
+
+class Terminal:
+    """What the client printed (its screen) and a way to type into it."""
+
+    def __init__(self, program, transcript):
+        self.program = program
+        self.transcript = transcript
+        self.mark_at = 0
+        self._screen = bytearray()
+        self._cond = threading.Condition()
+        self._decoders = {name: codecs.getincrementaldecoder("utf-8")("replace") for name in ("stdout", "stderr")}
+        self._logged = 0
+        program.on_output = self._on_output
+
+    def _on_output(self, stream, chunk):
+        if stream == "stdout":
+            with self._cond:
+                self._screen += chunk[:max(0, MAX_SCREEN - len(self._screen))]
+                self._cond.notify_all()
+        if self._logged < 16384:  # the transcript keeps the start of a flood, not all of it
+            self._logged += len(chunk)
+            self.transcript.add("client", stream, self._decoders[stream].decode(chunk[:4096]))
+
+    def mark(self):
+        with self._cond:
+            self.mark_at = len(self._screen)
+
+    def screen(self, since_mark=True):
+        with self._cond:
+            return bytes(self._screen[self.mark_at if since_mark else 0:]).decode("utf-8", "replace")
+
+    def wait_screen(self, predicate, timeout):
+        """Wait until ``predicate(screen since mark)``; return (ok, screen text, waited seconds)."""
+        deadline = Deadline(timeout)
+        with self._cond:
+            while True:
+                text = bytes(self._screen[self.mark_at:]).decode("utf-8", "replace")
+                if predicate(text):
+                    return True, text, deadline.elapsed()
+                if deadline.expired():
+                    return False, text, deadline.elapsed()
+                # Output is notified; an exit is not: re-check it now and then.
+                self._cond.wait(min(deadline.remaining(), 0.1))
+                if self.program.exit_code is not None and self.program.output_done():
+                    text = bytes(self._screen[self.mark_at:]).decode("utf-8", "replace")
+                    return predicate(text), text, deadline.elapsed()
+
+    def inputs(self):
+        """How many times the client has asked for a line so far."""
+        return len(self.program.events_of("input"))
+
+    def wait_input(self, since, timeout):
+        """Wait until the client asks for a line for the (since+1)-th time."""
+        return self.program.wait_count("input", since, timeout)
+
+    def type(self, line):
+        """Type ``line`` and Enter."""
+        self.transcript.add("client", "stdin", line + "\n")
+        try:
+            self.program.proc.stdin.write((line + "\n").encode("utf-8"))
+            self.program.proc.stdin.flush()
+            return True
+        except (BrokenPipeError, OSError, ValueError):
+            self.transcript.add("grader", "note", _("the client no longer reads its keyboard"))
+            return False
+
+    def close_keyboard(self):
+        """Close stdin, as Ctrl-D does."""
+        self.transcript.add("client", "stdin", _("[end of input: Ctrl-D]"))
+        try:
+            self.program.proc.stdin.close()
+        except OSError:
+            pass
+
+
+def quit_words(source, screen):
+    """The quit command the client names (in its code or on its screen), most specific first."""
+    found = []
+    for word in QUIT_WORDS:
+        quoted = re.compile(r"""['"]""" + re.escape(word) + r"""['"]""", re.IGNORECASE)
+        if quoted.search(source or "") or quoted.search(screen or ""):
+            found.append(word)
+    return found
+
+
+class ClientSession:
+    """A robot already in the chat, the student's client joining it, and the checks' steps."""
+
+    def __init__(self, chat, start_client, timeouts, server_label, name="Dora"):
+        self.chat = chat
+        self.start_client = start_client
+        self.timeouts = timeouts
+        self.server_label = server_label
+        self.name = name
+        self.terminal = None
+        self.program = None
+
+    @property
+    def transcript(self):
+        return self.chat.transcript
+
+    def start(self):
+        """Start the client; it must connect (typing the name if it asks first)."""
+        self.program = self.start_client()
+        self.terminal = Terminal(self.program, self.transcript)
+        deadline = Deadline(self.timeouts["startup"])
+        typed_name = False
+
+        def connected_or_asking(events):
+            kinds = {event.get("ev") for event in events}
+            return "connected" in kinds or (not typed_name and "input" in kinds)
+
+        while not self.program.events_of("connected"):
+            if self.program.exit_code is not None:
+                raise self._crashed(_("The client ended before it connected"))
+            if not typed_name and self.terminal.inputs() > 0:
+                # Some clients ask for the name before they connect.
+                self.terminal.type(self.name)
+                typed_name = True
+            if deadline.expired():
+                raise CheckFailed(
+                    _("The client did not connect to the server within {s} s.").format(s=self.timeouts["startup"]),
+                    expected=_("a connection to the chat server"), received=trim(self.terminal.screen(False)),
+                    hint=_("The client must connect() at start-up (any address: the grader redirects it)."))
+            self.program.wait_until(connected_or_asking, deadline.remaining())
+        self.typed_name = typed_name
+        self.transcript.add("grader", "note", _("the client connected to {server}").format(server=self.server_label))
+        return self
+
+    def login(self):
+        """Start, and type the name at the first prompt, as a person would."""
+        self.start()
+        if not self.typed_name:
+            if not self.terminal.wait_input(0, self.timeouts["expect"]):
+                self._check_alive(_("The client never asked for input"))
+            self.terminal.type(self.name)
+        self.settle()
+        return self
+
+    def settle(self):
+        """Wait until the client waits at its keyboard again and the server is idle."""
+        asked = self.terminal.inputs()
+        self.chat.settle()
+        self.terminal.wait_input(asked - 1 if asked else 0, self.timeouts["settle"])
+        self.chat.settle()
+
+    def say(self, line):
+        """Type a chat line into the client (waiting for its prompt first)."""
+        asked = self.terminal.inputs()
+        self.terminal.wait_input(max(0, asked - 1), self.timeouts["settle"])
+        self.chat._mark_all()
+        self.chat.last_action = _("{name} typed {line!r} into the client").format(name=self.name, line=line)
+        self.terminal.type(line)
+        self.settle()
+
+    def expect_screen(self, text, hint=None):
+        ok, screen, waited = self.terminal.wait_screen(lambda s: text in s, self.timeouts["expect"])
+        if not ok:
+            raise CheckFailed(
+                _("After {action}, the client's screen did not show {text!r} within {s:.1f} s.").format(
+                    action=self.chat.last_action, text=text, s=waited),
+                who=_("the client's screen"), action=self.chat.last_action, expected=text,
+                received=trim(screen) or None, waited_s=waited, hint=hint)
+        self.transcript.add("client", "ok", _("shows {text!r}").format(text=text))
+
+    def _check_alive(self, what):
+        if self.program.exit_code is not None:
+            raise self._crashed(what)
+
+    def _crashed(self, what):
+        crash = (self.program.events_of("crash") or [None])[-1]
+        if crash:
+            detail = _("{type}: {error} at {where}").format(type=crash.get("type"), error=crash.get("message"),
+                                                            where=crash.get("where") or "?")
+        else:
+            detail = _("exit code {code}").format(code=self.program.exit_code)
+        return CheckFailed(f"{what} ({detail}).", received=trim(self.program.stderr.tail_text(1500)) or None,
+                           complete=True)
