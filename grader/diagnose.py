@@ -101,18 +101,20 @@ def thread_label(event, names_by_port):
     return _("thread {thread}").format(thread=event.get("thread"))
 
 
-def after_failure(programs, details, names_by_port=None):
-    """Extra explanations for a failed check, from what the programs did meanwhile."""
+def after_failure(programs, details, names_by_port=None, before=None):
+    """Extra explanations for a failed check, from what the programs did up to ``before``."""
     names_by_port = names_by_port or {}
+    cutoff = before if before is not None else float("inf")
     found = []
     for program in programs:
-        for event in program.events_of("thread_exception")[:3]:
+        errors = [e for e in program.events_of("thread_exception") if e.get("t", 0) <= cutoff]
+        for event in errors[:3]:
             where = event.get("where") or "?"
-            found.append(_("An exception in {role} {label}: {type}: {error} at {where}.").format(
+            found.append(_("In the {role}, {label} raised {type}: {error} at {where}.").format(
                 role=program.role, label=thread_label(event, names_by_port), type=event.get("type"),
                 error=trim(event.get("message", ""), 120), where=where))
             details.setdefault("tracebacks", []).append(event.get("traceback", ""))
-        if program.exited_by_itself():
+        if program.exited_by_itself() and program.exited_at <= cutoff:
             crashes = program.events_of("crash")
             if crashes:
                 crash = crashes[-1]

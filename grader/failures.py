@@ -6,6 +6,8 @@ hint.  It subclasses AssertionError so pytest counts it as a failure of the
 student's code, never as an error of the grader.
 """
 
+import time
+
 
 class CheckFailed(AssertionError):
     """The student's program broke an expectation of a check."""
@@ -14,6 +16,9 @@ class CheckFailed(AssertionError):
                  waited_s=None, ending=None, hint=None, cause=None, complete=False):
         super().__init__(message)
         self.message = message
+        # When it failed: diagnoses count only what the programs did before
+        # (not what a later probe or the teardown caused).
+        self.at = time.monotonic()
         # complete: the message already explains what the programs did; the
         # plugin adds no diagnoses of its own.
         self.complete = complete

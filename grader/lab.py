@@ -14,11 +14,11 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 DEFAULT_TIMEOUTS = {
     "startup": 5.0,     # the server must listen within this
-    "handshake": 1.0,   # the server must read a robot's name line within this
-    "expect": 1.0,      # a robot waits this long for an expected text
-    "settle": 0.3,      # the server must go idle after an action within this
+    "handshake": 0.5,   # the server must read a robot's name line within this
+    "expect": 0.5,      # a robot waits this long for an expected text
+    "settle": 0.2,      # the server must go idle after an action within this
     "silence": 0.3,     # a robot listens this long to be sure nothing arrives
-    "leave": 1.0,        # a leave notice counts as prompt within this
+    "leave": 0.75,       # a leave notice counts as prompt within this
     "check": 30.0,      # pytest-timeout for one check (a grader bug if hit)
 }
 
@@ -43,6 +43,7 @@ class Lab:
     timeouts: dict
     limits: dict
     spin: dict = field(default_factory=dict)
+    parallel: tuple = ()  # scenario files graded in a session of their own, alongside the others
 
     def timeout(self, name):
         return float(self.timeouts[name])
@@ -96,4 +97,12 @@ def load_lab(path):
         timeouts=timeouts,
         limits=limits,
         spin={"window": 0.3, "cpu_fraction": 0.25, **data.get("spin", {})},
+        parallel=tuple(_parallel_files(path, meta.get("parallel", []), toml_path)),
     )
+
+
+def _parallel_files(path, names, toml_path):
+    for name in names:
+        if not (path / name).is_file():
+            raise LabError(f"{toml_path}: parallel names {name!r}, which is not a file of the lab")
+        yield name

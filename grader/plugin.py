@@ -9,12 +9,14 @@ programmatically; ``pytest labs/chat --submission PATH`` works as well.
 """
 
 import codecs
+import json
 import shutil
 import threading
 import time
 import traceback
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -62,6 +64,7 @@ def pytest_addoption(parser):
     group.addoption("--grader-lang", default="en", choices=("en", "ru"), help="language of messages")
     group.addoption("--grader-isolation", default="auto", choices=("auto", "namespaces", "process"),
                     help="how student programs are isolated")
+    group.addoption("--grader-results", help="write this session's check results as JSON to this file")
 
 
 def pytest_configure(config):
@@ -101,6 +104,8 @@ class Grading:
         self._spare = None
         self._spares_wanted = True
         self._closers = []
+        self._profile = None
+        self.collected = set()
         self.started = time.monotonic()
 
     # ------------------------------------------------------------- helpers
@@ -124,6 +129,44 @@ class Grading:
         script = root / self.submission.relative(self.submission.server)
         pod.server_program = pod.start(script, role="server", root=root)
         return pod
+
+    def own_server_profile(self):
+        """(does the student's server accept clients, does it announce names), for the client checks.
+
+        From server.accepts and server.join_notice when they ran in this
+        session; else (the client checks running in a session of their own)
+        from a short probe with the same steps.
+        """
+        if self._profile is None:
+            accepts = self.results.get("server.accepts")
+            notice = self.results.get("server.join_notice")
+            if accepts is not None:
+                self._profile = (accepts.status == PASSED, notice is not None and notice.status == PASSED)
+            else:
+                self._profile = self._probe_own_server()
+        return self._profile
+
+    def _probe_own_server(self):
+        pod = self._new_pod()
+        chat = None
+        try:
+            listening = pod.server_program.wait_listening(self.lab.timeout("startup"))
+            chat = Chat(Server(pod.server_program, listening), pod, Transcript(), self.lab.timeouts)
+            alice = chat.join("Alice")
+            if chat.unread_names or alice.ending is not None:
+                return False, False
+            chat.join("Bob")
+            try:
+                chat.expect_notice(alice, "Bob")
+                return True, True
+            except CheckFailed:
+                return True, False
+        except (StartupFailed, CheckFailed):
+            return False, False
+        finally:
+            if chat is not None:
+                chat.dispose()
+            self.close_later(pod)
 
     def close_later(self, pod):
         """Tear ``pod`` down in the background; the session waits for it at the end."""
@@ -180,6 +223,7 @@ class Grading:
             return order.get(marker.kwargs["id"], len(order)) if marker else len(order)
 
         items.sort(key=position)
+        self.collected = {m.kwargs["id"] for m in (item.get_closest_marker("check") for item in items) if m}
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item):
@@ -189,11 +233,13 @@ class Grading:
         if marker is None:
             return
         for dependency in marker.kwargs.get("depends", ()):
+            if dependency not in self.collected:
+                continue  # graded in a parallel session: the runner applies it when merging
             result = self.results.get(dependency)
             if result is None:
                 pytest.skip(_("can't check until {dep} has run").format(dep=dependency))
             if result.status != PASSED:
-                pytest.skip(_("can't check until {dep} passes").format(dep=dependency))
+                pytest.skip(skip_message(dependency))
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -211,6 +257,11 @@ class Grading:
         self._starter.shutdown(wait=True)
         for closer in self._closers:
             closer.join(timeout=10)
+        target = self.config.getoption("grader_results")
+        if target:
+            data = {"checks": [asdict(result) for result in self.result_list()], "notes": self.notes,
+                    "isolation": self.isolation_used}
+            Path(target).write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def pytest_terminal_summary(self, terminalreporter):
@@ -233,6 +284,7 @@ class Grading:
         points = float(self.lab.points.get(check_id, 0)) if self.lab else 0.0
         status, message, hint, details = PASSED, "", "", {}
         complete = False
+        failed_at = None
         log = []
         for call, report in item.stash.get(REPORTS, []):
             if report.passed:
@@ -249,6 +301,7 @@ class Grading:
                 details = dict(excinfo.value.fields)
                 hint = excinfo.value.hint or marker.kwargs.get("hint") or ""
                 complete = excinfo.value.complete
+                failed_at = excinfo.value.at
             elif excinfo is not None and excinfo.errisinstance(AssertionError) and status in (PASSED, SKIPPED):
                 status = FAILED
                 message = str(excinfo.value).splitlines()[0] if str(excinfo.value) else _("an expectation failed")
@@ -260,7 +313,7 @@ class Grading:
                 log.append(str(report.longrepr))
         programs = item.stash.get(PROGRAMS, [])
         if status == FAILED and not complete:
-            extra = diagnose.after_failure(programs, details, item.stash.get(NAMES, {}))
+            extra = diagnose.after_failure(programs, details, item.stash.get(NAMES, {}), before=failed_at)
             if extra:
                 details["diagnosis"] = extra
                 message = f"{message} {extra[0]}"
@@ -280,7 +333,12 @@ class Grading:
             log=log,
             output=output,
             duration_s=round(time.monotonic() - started, 3) if started else 0.0,
+            depends=list(marker.kwargs.get("depends", ())),
         )
+
+
+def skip_message(dependency):
+    return _("can't check until {dep} passes").format(dep=dependency)
 
 
 def _skip_reason(report):
@@ -391,9 +449,9 @@ def client_session(grading, pod, transcript, request):
     submission = grading.submission
     if submission.client is None:
         pytest.skip(_("no client was found in the submission"))
-    own = grading.results.get("server.accepts")
+    accepts, announces = grading.own_server_profile()
     timeouts = grading.lab.timeouts
-    if own is not None and own.status == PASSED:
+    if accepts:
         program = pod.server_program
         label = _("your own server")
     else:
@@ -419,9 +477,8 @@ def client_session(grading, pod, transcript, request):
         return started
 
     session = ClientSession(chat, start_client, timeouts, label)
-    announces = grading.results.get("server.join_notice")
-    session.server_announces_names = program is not pod.server_program or (
-        announces is not None and announces.status == PASSED)
+    session.server_announces_names = announces or not accepts
+    session.line_server = not accepts
     yield session
     chat.dispose()
 

@@ -39,6 +39,14 @@ class CheckResult:
     log: list = field(default_factory=list)
     output: str = ""
     duration_s: float = 0.0
+    depends: list = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data):
+        """The inverse of ``dataclasses.asdict`` (transcripts become Events again)."""
+        data = dict(data)
+        data["transcript"] = [Event(**event) for event in data.get("transcript", [])]
+        return cls(**data)
 
     def summary(self):
         """The fields of the DESIGN.md ``checks[]`` entry."""
@@ -51,6 +59,22 @@ class CheckResult:
             "message": self.message,
             "hint": self.hint,
         }
+
+
+def apply_dependencies(checks, skip_message):
+    """Skip every check whose prerequisite did not pass (in order; results from parallel sessions).
+
+    ``skip_message(dependency_id)`` gives the sentence a skipped check shows.
+    """
+    by_id = {}
+    for check in checks:
+        for dependency in check.depends:
+            prerequisite = by_id.get(dependency)
+            if prerequisite is not None and prerequisite.status != PASSED and check.status != SKIPPED:
+                check.status, check.score, check.message, check.hint = SKIPPED, 0.0, skip_message(dependency), ""
+                check.details, check.transcript, check.output = {}, [], ""
+        by_id[check.id] = check
+    return checks
 
 
 @dataclass

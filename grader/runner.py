@@ -1,18 +1,19 @@
 """Grade one submission: run the lab's scenarios with pytest and collect the results."""
 
 import io
+import json
 import shutil
+import signal
+import subprocess
+import sys
 import time
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
-import pytest
-
 from grader import __version__
 from grader.errors import GraderError
 from grader.lab import builtin_lab_path, load_lab
-from grader.plugin import GRADING
-from grader.results import GradingResult
+from grader.results import CheckResult, GradingResult, apply_dependencies
 from grader.submission import discover, make_workdir
 
 
@@ -24,6 +25,10 @@ class InternalError(GraderError):
         self.staff_log = staff_log
 
 
+UNUSED_PLUGINS = ("doctest", "junitxml", "pastebin", "stepwise", "legacypath", "tmpdir", "monkeypatch", "recwarn",
+                  "setuponly", "setupplan", "unittest", "debugging", "logging", "warnings")
+
+
 class _Collector:
     """Receives the grading session when pytest finishes."""
 
@@ -31,18 +36,22 @@ class _Collector:
         self.grading = None
 
     def pytest_sessionfinish(self, session):
+        from grader.plugin import GRADING
+
         self.grading = session.config.stash.get(GRADING, None)
 
 
-def pytest_args(lab, submission, *, server=None, client=None, lang="en", isolation="auto"):
-    """The pytest command line that grades ``submission`` with ``lab``."""
+def pytest_args(lab, submission, *, server=None, client=None, lang="en", isolation="auto", target=None):
+    """The pytest command line that grades ``submission`` with ``lab`` (or one of its files)."""
     args = [
-        str(lab.path),
+        str(target or lab.path),
         "--rootdir", str(lab.path),
         "-c", str(lab.path / "pytest.ini"),
         # Only our plugins: whatever else is installed must not change a grade.
         "--disable-plugin-autoload", "-p", "pytest_timeout", "-p", "grader.plugin",
         "-p", "no:cacheprovider",
+        # Built-ins a lab does not use: each costs start-up time in every session.
+        *(arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")),
         "-o", f"timeout={lab.timeouts['check']}",
         "-q", "--no-header", "-rN", "--tb=short", "-W", "ignore",
         "--submission", str(submission),
@@ -56,40 +65,106 @@ def pytest_args(lab, submission, *, server=None, client=None, lang="en", isolati
     return args
 
 
+class _ParallelPart:
+    """One scenario file graded by a pytest session in a subprocess of its own."""
+
+    def __init__(self, lab, name, args, workdir):
+        self.name = name
+        self.results_file = workdir / f"{name}.json"
+        self.log_file = workdir / f"{name}.log"
+        command = [sys.executable, "-m", "pytest", *args, "--grader-results", str(self.results_file)]
+        with open(self.log_file, "wb") as log:
+            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+
+    def finish(self, timeout):
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.interrupt()
+        log = self.log_file.read_text("utf-8", "replace")
+        if not self.results_file.exists():
+            raise InternalError(f"the scenarios of {self.name} did not run (exit code {self.process.returncode})", log)
+        data = json.loads(self.results_file.read_text(encoding="utf-8"))
+        return [CheckResult.from_dict(c) for c in data["checks"]], data.get("notes", []), data.get("isolation"), log
+
+    def interrupt(self):
+        """Stop the session the way Ctrl-C does, so that it tears its programs down."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
 def grade(path, *, server=None, client=None, lang="en", isolation="auto", lab_path=None):
     """Grade the submission at ``path``; return a GradingResult.
 
+    Scenario files named in lab.toml's ``parallel`` run in sessions of
+    their own, alongside the in-process session that runs the rest.
     Raises SubmissionError (bad input, exit 2), LabError, or InternalError.
     """
     lab = load_lab(Path(lab_path) if lab_path else builtin_lab_path())
-    probe = make_workdir()
+    scratch = make_workdir()
     try:  # bad input is reported before pytest starts, as one clear line
-        submission = discover(path, server=server, client=client, workdir=probe / "submission")
+        submission = discover(path, server=server, client=client, workdir=scratch / "submission")
+        options = dict(server=server, client=client, lang=lang, isolation=isolation)
+        started = time.monotonic()
+        parts = [_ParallelPart(lab, name, pytest_args(lab, path, target=lab.path / name, **options), scratch)
+                 for name in lab.parallel]
+        try:
+            args = pytest_args(lab, path, **options) + [f"--ignore={lab.path / name}" for name in lab.parallel]
+            checks, notes, isolation_used, log = _run_in_process(args)
+            for part in parts:
+                more, more_notes, more_isolation, more_log = part.finish(timeout=_part_timeout(lab))
+                checks += more
+                notes += [note for note in more_notes if note not in notes]
+                isolation_used = isolation_used or more_isolation
+                log += f"\n--- {part.name} ---\n{more_log}"
+        finally:
+            for part in parts:
+                part.interrupt()
     finally:
-        shutil.rmtree(probe, ignore_errors=True)
-    collector = _Collector()
-    log = io.StringIO()
-    started = time.monotonic()
-    with redirect_stdout(log), redirect_stderr(log):
-        code = pytest.main(pytest_args(lab, path, server=server, client=client, lang=lang, isolation=isolation),
-                           plugins=[collector])
-    if code == pytest.ExitCode.INTERRUPTED:
-        raise KeyboardInterrupt
-    grading = collector.grading
-    if grading is None or code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        raise InternalError(f"the lab's scenarios did not run (pytest exit code {int(code)})", log.getvalue())
+        shutil.rmtree(scratch, ignore_errors=True)
+    order = {check_id: index for index, check_id in enumerate(lab.points)}
+    checks.sort(key=lambda check: order.get(check.id, len(order)))
+    from grader.plugin import skip_message
+
+    apply_dependencies(checks, skip_message)
     files = {"server": submission.relative(submission.server)}
     if submission.client:
         files["client"] = submission.relative(submission.client)
     return GradingResult(
         lab=lab.id,
         submission=str(path),
-        checks=grading.result_list(),
+        checks=checks,
         duration_s=time.monotonic() - started,
-        isolation=grading.isolation_used or "process-group",
+        isolation=isolation_used or "process-group",
         lab_version=lab.version,
         grader_version=__version__,
         files=files,
-        notes=list(submission.notes) + grading.notes,
-        staff_log=log.getvalue(),
+        notes=list(submission.notes) + notes,
+        staff_log=log,
     )
+
+
+def _part_timeout(lab):
+    # Every check is bounded by pytest-timeout; this bounds a part that hangs anyway.
+    return 60 + 2 * lab.timeouts["check"] * max(1, len(lab.points))
+
+
+def _run_in_process(args):
+    # Imported here: the parallel sessions start first, without waiting for pytest to load.
+    import pytest
+
+    collector = _Collector()
+    log = io.StringIO()
+    with redirect_stdout(log), redirect_stderr(log):
+        code = pytest.main(args, plugins=[collector])
+    if code == pytest.ExitCode.INTERRUPTED:
+        raise KeyboardInterrupt
+    grading = collector.grading
+    if grading is None or code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise InternalError(f"the lab's scenarios did not run (pytest exit code {int(code)})", log.getvalue())
+    return grading.result_list(), list(grading.notes), grading.isolation_used, log.getvalue()

@@ -164,6 +164,9 @@ class Program:
                     for peer, count in reads.items():
                         self.read_from[peer] = self.read_from.get(peer, 0) + count
                     self._cond.notify_all()
+        with self._cond:
+            self._streams_done += 1
+            self._cond.notify_all()
 
     def _read_stream(self, pipe, capture, name):
         with pipe:
@@ -179,9 +182,17 @@ class Program:
             self._cond.notify_all()
 
     def output_done(self):
-        """Whether stdout and stderr have both reached their end."""
+        """Whether stdout, stderr and the shim's events have all reached their end."""
         with self._cond:
-            return self._streams_done >= 2
+            return self._streams_done >= 3
+
+    def wait_output_done(self, timeout):
+        """After an exit: wait until the readers have taken all the program printed."""
+        deadline = Deadline(timeout)
+        with self._cond:
+            while self._streams_done < 3 and not deadline.expired():
+                self._cond.wait(deadline.remaining())
+            return self._streams_done >= 3
 
     def _read_stacks(self, fd):
         with os.fdopen(fd, "rb", buffering=0) as pipe:

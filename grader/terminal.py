@@ -7,6 +7,7 @@ in the same chat send what the client must show and check what it sends.
 """
 
 import codecs
+import contextlib
 import re
 import threading
 
@@ -114,6 +115,8 @@ class ClientSession:
         self.name = name
         self.terminal = None
         self.program = None
+        self.line_server = False  # the server reads whole lines (the reference does)
+        self.server_announces_names = True
 
     @property
     def transcript(self):
@@ -165,13 +168,45 @@ class ClientSession:
         self.chat.settle()
 
     def say(self, line):
-        """Type a chat line into the client (waiting for its prompt first)."""
+        """Type a chat line into the client (waiting for its prompt first).
+
+        Returns whether the client came back to its prompt afterwards, as
+        a threaded client does at once; a lockstep client first waits for
+        an answer from the server.
+        """
         asked = self.terminal.inputs()
         self.terminal.wait_input(max(0, asked - 1), self.timeouts["settle"])
         self.chat._mark_all()
         self.chat.last_action = _("{name} typed {line!r} into the client").format(name=self.name, line=line)
+        asked = self.terminal.inputs()
         self.terminal.type(line)
-        self.settle()
+        self.chat.settle()
+        back = self.terminal.wait_input(asked, self.timeouts["expect"])
+        self.chat.settle()
+        return back
+
+    @contextlib.contextmanager
+    def explained(self):
+        """Add what the client sent to a failure, when that explains it."""
+        try:
+            yield
+        except CheckFailed as failure:
+            note = self.protocol_note()
+            if note and note not in failure.message:
+                failure.message += " " + note
+            raise
+
+    def protocol_note(self):
+        """Why a line-based server may never have seen the client's lines."""
+        if self.program is None or not self.line_server:
+            return ""
+        sends = self.program.events_of("send")
+        unended = [e.get("text", "") for e in sends if not e.get("text", "").endswith("\n")]
+        if sends and len(unended) == len(sends):
+            return _("The client sends lines without a newline (for example {text!r}); {server} reads whole "
+                     "lines, as the recommended protocol says, so it is still waiting for the end of the "
+                     "line.").format(text=unended[0], server=self.server_label)
+        return ""
 
     def expect_screen(self, text, hint=None):
         ok, screen, waited = self.terminal.wait_screen(lambda s: text in s, self.timeouts["expect"])

@@ -17,6 +17,9 @@ def test_report_shows_every_check_with_transcript(tmp_path):
     for check in graded.result["checks"]:
         assert f'id="{check["id"]}"' in html
     full = graded.full()
-    talking = [c for c in full["checks"] if not c["id"].startswith("static.") and c["id"] != "server.starts"]
-    assert all(any(e["kind"] == "recv" for e in c["transcript"]) for c in talking)
-    assert html.count('class="transcript"') >= len(talking)
+    robots = [c for c in full["checks"] if c["id"].startswith("server.") and c["id"] != "server.starts"]
+    assert all(any(e["kind"] == "recv" for e in c["transcript"]) for c in robots)
+    clients = [c for c in full["checks"] if c["id"].startswith("client.")]
+    assert clients and all(any(e["who"] == "client" and e["kind"] == "stdin" for e in c["transcript"])
+                           for c in clients)
+    assert html.count('class="transcript"') >= len(robots) + len(clients)

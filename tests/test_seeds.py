@@ -11,13 +11,24 @@ from conftest import SEEDS, grade
 P, F, S = "passed", "failed", "skipped"
 CHECKS = ["server.starts", "server.accepts", "server.join_notice", "server.broadcast", "server.attribution",
           "server.multi_user", "server.concurrency", "server.leave_notice", "server.leave_reset",
-          "server.survives_leave", "server.no_spin", "server.unicode", "static.threading"]
+          "server.survives_leave", "server.no_spin", "server.unicode", "static.threading",
+          "client.starts", "client.sends_name", "client.sends_lines", "client.shows_incoming", "client.unicode",
+          "client.quits", "client.server_gone", "static.client_threading"]
 EXPECTED = {
-    "000": [P, P, P, P, P, P, P, P, P, P, P, P, P],
-    "001": [P, P, F, P, F, P, P, F, F, P, F, P, P],
-    "002": [P, P, P, P, F, P, F, F, P, P, F, F, P],
-    "003": [F, S, S, S, S, S, S, S, S, S, S, S, P],
-    "004": [P, P, P, P, P, P, F, F, P, F, F, P, P],
+    #       server checks                             | client checks (each with its own server)
+    "000": [P, P, P, P, P, P, P, P, P, P, P, P, P] + [P, P, P, P, P, F, F, P],
+    # 001's chat has no names: there is no name to check (the issue allows P or S).
+    "001": [P, P, F, P, F, P, P, F, F, P, F, P, P] + [P, S, P, P, P, F, F, P],
+    "002": [P, P, P, P, F, P, F, F, P, P, F, F, P] + [P, P, P, P, P, F, F, P],
+    # 003's server does not compile, so its client is graded against the
+    # reference server, which reads whole lines (the recommended protocol).
+    # The client sends its lines without a newline, so the server never sees
+    # the end of the name or of any line: the name, the lines, incoming
+    # messages (it never joined) and Cyrillic all fail; like the other seed
+    # clients it also hangs after EOF and spins when the server dies.
+    "003": [F, S, S, S, S, S, S, S, S, S, S, S, P] + [P, F, F, F, F, F, F, P],
+    # 004's client asks for a name and never sends it.
+    "004": [P, P, P, P, P, P, F, F, P, F, F, P, P] + [P, F, P, P, P, F, F, P],
 }
 # (check, words its message must contain): the diagnosis, named.
 DIAGNOSES = {
@@ -26,8 +37,17 @@ DIAGNOSES = {
             ("server.leave_notice", "only after"), ("server.unicode", "UnicodeDecodeError")],
     "003": [("server.starts", "SyntaxError"), ("server.starts", "server.py:17")],
     "004": [("server.concurrency", "accept loop"), ("server.survives_leave", "BrokenPipeError"),
-            ("server.survives_leave", "dropped"), ("server.no_spin", "% of a core")],
+            ("server.survives_leave", "dropped"), ("server.no_spin", "% of a core"),
+            ("client.sends_name", "never sent it")],
 }
+# Every seed client hangs after EOF (a non-daemon receiver thread) and prints
+# empty lines in a busy loop once the server is gone.
+for _prefix in EXPECTED:
+    DIAGNOSES.setdefault(_prefix, []).extend([
+        ("client.quits", "EOFError"), ("client.quits", "still running"),
+        ("client.server_gone", "% of a CPU core"), ("client.server_gone", "empty lines"),
+        ("client.server_gone", "bytes/s")])
+DIAGNOSES["003"] += [("client.sends_lines", "without a newline")]
 
 
 def _seed(prefix):

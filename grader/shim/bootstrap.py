@@ -211,6 +211,27 @@ def _counting(method):
 for _name in ("recv", "recv_into", "recvfrom", "recvfrom_into"):
     setattr(socket.socket, _name, _counting(getattr(_socket_base, _name)))
 
+
+def _reporting(method):
+    # A client's sends, as text: the grader can then say "your client sends
+    # 'Dora' without a newline" instead of only "nothing arrived".
+    def wrapper(self, data, *args, **kwargs):
+        result = method(self, data, *args, **kwargs)
+        if _is_tcp(self):
+            try:
+                emit("send", text=bytes(data[:200]).decode("utf-8", "replace"), n=len(data))
+            except (TypeError, ValueError):
+                pass
+        return result
+
+    wrapper.__name__ = method.__name__
+    return wrapper
+
+
+if _CONFIG.get("role") == "client":
+    for _name in ("send", "sendall"):
+        setattr(socket.socket, _name, _reporting(getattr(_socket_base, _name)))
+
 socket.socket.bind = _bind
 socket.socket.listen = _listen
 socket.socket.connect = _connect
@@ -234,8 +255,15 @@ _orig_excepthook = threading.excepthook
 
 def _thread_excepthook(args):
     if args.exc_type is not SystemExit:
+        # The first error of a chain is the cause: a BrokenPipeError while
+        # broadcasting, then another one in the except block that reports it.
+        origin = args.exc_value
+        while origin is not None and origin.__context__ is not None:
+            origin = origin.__context__
         emit(
             "thread_exception",
+            origin_type=type(origin).__name__ if origin is not None else None,
+            origin_where=_student_frame(_tb_frames(origin.__traceback__)) if origin is not None else None,
             thread=getattr(args.thread, "name", "?"),
             peer=getattr(args.thread, "_chatlab_peer", None),
             type=args.exc_type.__name__,

@@ -160,18 +160,25 @@ def test_survives_leave(chat):
         died = [e for e in chat.server.program.events_of("thread_exception")
                 if e.get("type") in ("BrokenPipeError", "ConnectionResetError", "ConnectionAbortedError", "OSError")
                 and chat.names_by_port.get(e.get("peer")) in ("Alice", "Carol")]
+        cause = ""
         if died:
             event = died[0]
-            failure.message = _(
-                "After Bob left, {name} was dropped though {name} did nothing wrong: the thread serving {name} died "
-                "with {type} at {where} while sending to the departed Bob, so {name}'s messages reach nobody any more."
-            ).format(name=chat.names_by_port[event["peer"]], type=event.get("type"), where=event.get("where") or "?")
-            failure.complete = True
-        elif dropped:
+            cause = " " + _("({type} at {where})").format(
+                type=event.get("origin_type") or event.get("type"),
+                where=event.get("origin_where") or event.get("where") or "?")
+        if dropped:
             failure.message = _(
                 "After Bob left, the server dropped {names}, who did nothing wrong: sending to the departed Bob "
-                "probably failed inside the speaker's thread, and the server removed the speaker instead of Bob."
-            ).format(names=" and ".join(dropped))
+                "failed inside the speaker's thread{cause}, and the server removed the speaker instead of Bob."
+            ).format(names=" and ".join(dropped), cause=cause)
+            failure.complete = bool(died)
+        elif died:
+            name = chat.names_by_port[died[0]["peer"]]
+            failure.message = _(
+                "After Bob left, {name} was dropped though {name} did nothing wrong: the thread serving {name} died "
+                "while sending to the departed Bob{cause}, so {name}'s messages reach nobody any more."
+            ).format(name=name, cause=cause)
+            failure.complete = True
         raise
 
 
