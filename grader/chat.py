@@ -45,6 +45,7 @@ class Chat:
         self.robots = []
         self.names_by_port = {}
         self.last_action = _("the session started")
+        self.last_actor = None  # who did the last action: a failure's arrow starts there
         self.unread_names = []
         self.restless = False
 
@@ -111,6 +112,7 @@ class Chat:
             robot = self.connect(name)
             robot.mark()
             self.last_action = _("{name} connected and sent the name {name!r}").format(name=name)
+            self.last_actor = name
             robot.send_line(name)
             if not self.wait_read(robot):
                 self.unread_names.append(name)
@@ -133,6 +135,7 @@ class Chat:
         """``robot`` sends one chat line; returns once the server has handled it."""
         self._mark_all()
         self.last_action = _("{name} sent {text!r}").format(name=robot.name, text=text)
+        self.last_actor = robot.name
         robot.send_line(text)
         self.wait_read(robot)
         self.settle()
@@ -140,6 +143,7 @@ class Chat:
     def leave(self, robot, how="close"):
         """``robot`` disconnects: 'close' (FIN) or 'reset' (RST, a killed client)."""
         self._mark_all()
+        self.last_actor = robot.name
         if how == "reset":
             self.last_action = _("{name}'s connection was reset (as when the client process is killed)").format(
                 name=robot.name)
@@ -159,6 +163,7 @@ class Chat:
         raise CheckFailed(
             summary,
             who=robot.name,
+            sender=self.last_actor,
             action=self.last_action,
             expected=expected,
             received=received,

@@ -12,7 +12,7 @@ import time
 class CheckFailed(AssertionError):
     """The student's program broke an expectation of a check."""
 
-    def __init__(self, message, *, who=None, action=None, expected=None, received=None,
+    def __init__(self, message, *, who=None, sender=None, action=None, expected=None, received=None,
                  waited_s=None, ending=None, hint=None, cause=None, complete=False):
         super().__init__(message)
         self.message = message
@@ -26,6 +26,7 @@ class CheckFailed(AssertionError):
             key: value
             for key, value in {
                 "who": who,
+                "from": sender,
                 "action": action,
                 "expected": expected,
                 "received": received,

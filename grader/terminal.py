@@ -178,6 +178,7 @@ class ClientSession:
         self.terminal.wait_input(max(0, asked - 1), self.timeouts["settle"])
         self.chat._mark_all()
         self.chat.last_action = _("{name} typed {line!r} into the client").format(name=self.name, line=line)
+        self.chat.last_actor = "client"
         asked = self.terminal.inputs()
         self.terminal.type(line)
         self.chat.settle()
@@ -214,7 +215,7 @@ class ClientSession:
             raise CheckFailed(
                 _("After {action}, the client's screen did not show {text!r} within {s:.1f} s.").format(
                     action=self.chat.last_action, text=text, s=waited),
-                who=_("the client's screen"), action=self.chat.last_action, expected=text,
+                who="client", sender=self.chat.last_actor, action=self.chat.last_action, expected=text,
                 received=trim(screen) or None, waited_s=waited, hint=hint)
         self.transcript.add("client", "ok", _("shows {text!r}").format(text=text))
 
