@@ -27,7 +27,7 @@ from grader.errors import GraderError
 from grader.failures import CheckFailed
 from grader.i18n import _, set_language
 from grader.lab import load_lab, reference_path
-from grader.pods import make_pod
+from grader.pods import CheckPod, make_pod
 from grader.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult
 from grader.sandbox import StartupFailed
 from grader.submission import copy_tree, discover, make_workdir
@@ -105,6 +105,8 @@ class Grading:
         self._spares_wanted = True
         self._closers = []
         self._profile = None
+        self._pod = None
+        self._pod_lock = threading.Lock()
         self.collected = set()
         self.started = time.monotonic()
 
@@ -123,8 +125,14 @@ class Grading:
             self._spare = self._starter.submit(self._new_pod)
         return spare
 
+    def _session_pod(self):
+        with self._pod_lock:
+            if self._pod is None:
+                self._pod = make_pod(self.isolation, self.lab.limits, self.workdir)
+            return self._pod
+
     def _new_pod(self):
-        pod = make_pod(self.isolation, self.lab.limits)
+        pod = CheckPod(self._session_pod())
         root = self.fresh_copy()
         script = root / self.submission.relative(self.submission.server)
         pod.server_program = pod.start(script, role="server", root=root)
@@ -257,6 +265,8 @@ class Grading:
         self._starter.shutdown(wait=True)
         for closer in self._closers:
             closer.join(timeout=10)
+        if self._pod is not None:
+            self._pod.close()
         target = self.config.getoption("grader_results")
         if target:
             data = {"checks": [asdict(result) for result in self.result_list()], "notes": self.notes,

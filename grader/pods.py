@@ -1,11 +1,54 @@
 """Choose how student programs are isolated for one grading."""
 
 from grader.errors import UsageError
+from grader.namespace import NamespacePod, available_tool
 from grader.sandbox import ProcessPod
 
+CHOICES = ("auto", "namespaces", "process")
 
-def make_pod(isolation, limits):
-    """A pod for ``isolation`` = auto | namespaces | process."""
-    if isolation == "namespaces":
-        raise UsageError("--isolation namespaces: namespaces are not available on this machine")
+
+def check_isolation(isolation):
+    """Raise UsageError if ``isolation`` cannot be had on this machine."""
+    if isolation not in CHOICES:
+        raise UsageError(f"--isolation {isolation}: choose one of {', '.join(CHOICES)}")
+    if isolation == "namespaces" and available_tool() is None:
+        raise UsageError("--isolation namespaces: user namespaces are not available here "
+                         "(install bubblewrap, or allow unprivileged user namespaces); use --isolation auto")
+
+
+def make_pod(isolation, limits, workdir):
+    """A pod for ``isolation``: namespaces where they work (auto), else process groups."""
+    if isolation in ("auto", "namespaces"):
+        tool = available_tool()
+        if tool is not None:
+            return NamespacePod(limits, workdir, tool)
+        check_isolation(isolation)
     return ProcessPod(limits)
+
+
+class CheckPod:
+    """The programs of one check, run in the grading's pod.
+
+    A namespace is opened once per grading session (its start costs more
+    than a whole passing check); each check still gets fresh programs, all
+    stopped when it ends, and the pod's own end kills whatever is left.
+    """
+
+    def __init__(self, pod):
+        self.pod = pod
+        self.isolation = pod.isolation
+        self.programs = []
+        self.server_program = None
+
+    def start(self, script, **options):
+        program = self.pod.start(script, **options)
+        self.programs.append(program)
+        return program
+
+    def connect(self, host, port, timeout=2.0):
+        return self.pod.connect(host, port, timeout)
+
+    def close(self):
+        for program in self.programs:
+            program.stop()
+        self.programs.clear()

@@ -13,6 +13,7 @@ from pathlib import Path
 from grader import __version__
 from grader.errors import GraderError
 from grader.lab import builtin_lab_path, load_lab
+from grader.pods import check_isolation
 from grader.results import CheckResult, GradingResult, apply_dependencies
 from grader.submission import discover, make_workdir
 
@@ -106,6 +107,7 @@ def grade(path, *, server=None, client=None, lang="en", isolation="auto", lab_pa
     Raises SubmissionError (bad input, exit 2), LabError, or InternalError.
     """
     lab = load_lab(Path(lab_path) if lab_path else builtin_lab_path())
+    check_isolation(isolation)
     scratch = make_workdir()
     try:  # bad input is reported before pytest starts, as one clear line
         submission = discover(path, server=server, client=client, workdir=scratch / "submission")

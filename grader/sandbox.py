@@ -65,7 +65,9 @@ def clean_environment(token, home):
 class Program:
     """One running student program (the server, or the client) and what it reported."""
 
-    def __init__(self, script, *, role, root, token, limits, args=(), connect_port=None, stdin=False):
+    def __init__(self, script, *, role, root, token, limits, args=(), connect_port=None, stdin=False,
+                 launcher=None):
+        self.launcher = launcher or launch_here
         self.script = Path(script)
         self.role = role
         self.root = Path(root)
@@ -106,16 +108,8 @@ class Program:
         # (the shim adds site-packages itself); -u: unbuffered; -B: no .pyc.
         argv = [sys.executable, "-I", "-S", "-u", "-X", "utf8", "-B", str(BOOTSTRAP), str(self.script), *self.args]
         try:
-            self.proc = subprocess.Popen(
-                argv,
-                cwd=self.root,
-                env=env,
-                stdin=subprocess.PIPE if self.want_stdin else subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                pass_fds=(event_w, stack_w),
-                start_new_session=True,  # its own process group: one signal reaches all of it
-            )
+            self.proc = self.launcher(argv, env=env, cwd=self.root, stdin=self.want_stdin,
+                                      fds={"fd": event_w, "stack_fd": stack_w})
         finally:
             os.close(event_w)
             os.close(stack_w)
@@ -470,6 +464,20 @@ def _running(pid):
             return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except (OSError, IndexError):
         return False
+
+
+def launch_here(argv, *, env, cwd, stdin, fds):
+    """Start a program on this machine, in a process group of its own (the fallback isolation)."""
+    return subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        pass_fds=tuple(fds.values()),
+        start_new_session=True,  # its own process group: one signal reaches all of it
+    )
 
 
 def sweep(token, prefix=False):

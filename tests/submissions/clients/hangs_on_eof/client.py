@@ -5,8 +5,10 @@ Intended behaviour: asks for a name, sends it, starts a receiver thread
 typed.  Mistakes: no EOFError handling around input(), so on Ctrl-D the
 main thread dies with an EOFError traceback, and the non-daemon receiver
 thread, still blocked in recv(), keeps the process running.  Typing "exit"
-does end it (the socket is closed, recv() fails, the receiver stops).
+does end it (the socket is shut down, recv() returns b'', the receiver
+stops), and so does the server going away (the receiver ends the process).
 """
+import os
 import socket
 from threading import Thread
 
@@ -17,7 +19,7 @@ def recv_loop(conn):
             data = conn.recv(1024)
             if data == b"":
                 print("server is gone")
-                break
+                os._exit(0)
             print(data.decode("utf-8"), end="")
         except Exception as e:
             print("error:", e)

@@ -1,0 +1,34 @@
+"""Words the reports show for the grader's own identifiers (statuses, roles, event kinds).
+
+The data keeps stable English identifiers ("failed", "server", "recv"); a
+report in Russian must not show them, so every renderer asks here.  These
+are functions, not tables built at import: the language is chosen after the
+renderers are imported.
+"""
+
+from grader.i18n import _
+
+
+def status_label(status):
+    """'passed' -> the word for it in the active language."""
+    return {"passed": _("passed"), "failed": _("failed"), "skipped": _("skipped"), "error": _("error")}.get(
+        status, status)
+
+
+def who_label(who):
+    """A transcript's actor: robots keep their names; the programs and the grader get a word."""
+    return {"server": _("server"), "client": _("client"), "grader": _("grader")}.get(who, who)
+
+
+def kind_label(kind):
+    """A transcript event's kind, as a short word for the transcript table."""
+    return {
+        "connect": _("connects"), "send": _("sends"), "recv": _("receives"), "eof": _("closed"),
+        "close": _("closes"), "reset": _("reset"), "note": _("note"), "ok": _("ok"),
+        "miss": _("missing"), "stdout": _("screen"), "stderr": _("errors"), "stdin": _("keyboard"),
+        "exit": _("exit"),
+    }.get(kind, kind)
+
+
+def isolation_label(isolation):
+    return {"namespaces": _("namespaces"), "process-group": _("process group")}.get(isolation, isolation)
