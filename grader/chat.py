@@ -155,6 +155,9 @@ class Chat:
 
     # -------------------------------------------------------- expectations
     def _fail(self, robot, expected, outcome, summary, hint=None):
+        # When the robot gave up, in the transcript's timeline: the report's
+        # diagram draws the missing delivery there.
+        self.transcript.add(robot.name, "miss", expected)
         received = trim(outcome.received)
         ending = {
             "eof": _("then the server closed {name}'s connection").format(name=robot.name),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from grader import __version__
 from grader.errors import GraderError, LabError, UsageError
+from grader.i18n import _
 
 
 class Exit(IntEnum):
@@ -37,7 +38,10 @@ def build_parser():
     check = commands.add_parser("check", help="grade one submission and write its report")
     check.add_argument("path", help="a folder with server.py (and client.py), a single .py, or a lab report (.md/.txt)")
     check.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
-    check.add_argument("--out", metavar="DIR", help="where to write the report (default: reports/<submission>/)")
+    check.add_argument("--out", metavar="DIR", help="where to write the reports (default: reports/<submission>/)")
+    check.add_argument("--format", metavar="FORMATS", action="append",
+                       help="report files to write into --out, comma-separated or repeated: html (default), md, "
+                            "json, gradescope, junit, classroom")
     check.add_argument("--lang", choices=("en", "ru"), default=None, help="language of the report (default: from the locale)")
     check.add_argument("--server", metavar="FILE", help="the server file, if the guess is wrong")
     check.add_argument("--client", metavar="FILE", help="the client file, if the guess is wrong")
@@ -65,24 +69,27 @@ def report_folder(path, out):
 
 def run_check(args, stdout):
     from grader.i18n import set_language
-    from grader.report.html import render_html
+    from grader.report.formats import parse_formats, write_reports
+    from grader.report.sanitize import clean_data
     from grader.report.terminal import render
     from grader.runner import grade
 
     lang = args.lang or default_language()
     set_language(lang)
+    formats = parse_formats(args.format)  # a typo is reported before a grading is spent on it
     result = grade(args.path, server=args.server, client=args.client, lang=lang,
                    isolation=args.isolation, lab_path=args.lab)
     folder = report_folder(args.path, args.out)
-    folder.mkdir(parents=True, exist_ok=True)
-    report = folder / "report.html"
-    report.write_text(render_html(result), encoding="utf-8")
-    (folder / "result.json").write_text(json.dumps(result.to_full_json(), ensure_ascii=False, indent=1, default=str),
-                                        encoding="utf-8")
+    written = write_reports(result, folder, formats)
+    # Everything, transcripts included: what any report can be rendered again from.
+    (folder / "result.json").write_text(
+        json.dumps(clean_data(result.to_full_json()), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     if args.json:
-        Path(args.json).write_text(json.dumps(result.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
+        Path(args.json).write_text(json.dumps(clean_data(result.to_json()), ensure_ascii=False, indent=2),
+                                   encoding="utf-8")
     plain = args.plain or not stdout.isatty()
-    print(render(result, plain=plain, report_path=report), file=stdout)
+    print(render(result, plain=plain, report_path=written.get("html"),
+                 written=[path for name, path in written.items() if name != "html"]), file=stdout)
     return Exit.OK if result.all_passed else Exit.FAILED
 
 
@@ -100,19 +107,20 @@ def main(argv=None, stdout=None, stderr=None):
         print(f"grader: {exc}", file=stderr)
         return Exit.USAGE
     except LabError as exc:
-        print(f"grader: the lab is broken: {exc}", file=stderr)
+        print("grader: " + _("the lab is broken: {error}").format(error=exc), file=stderr)
         return Exit.INTERNAL
     except KeyboardInterrupt:
-        print("grader: interrupted", file=stderr)
+        print("grader: " + _("interrupted"), file=stderr)
         return Exit.INTERRUPTED
     except GraderError as exc:
-        print(f"grader: internal error: {exc}", file=stderr)
+        print("grader: " + _("internal error: {error}").format(error=exc), file=stderr)
         log = getattr(exc, "staff_log", "")
         if log:
             print(_save_staff_log(log), file=stderr)
         return Exit.INTERNAL
     except Exception:  # a bug of ours: never blame the student for it
-        print(f"grader: internal error: {sys.exc_info()[0].__name__}: {sys.exc_info()[1]}", file=stderr)
+        error = f"{sys.exc_info()[0].__name__}: {sys.exc_info()[1]}"
+        print("grader: " + _("internal error: {error}").format(error=error), file=stderr)
         print(_save_staff_log(traceback.format_exc()), file=stderr)
         return Exit.INTERNAL
 
@@ -122,6 +130,6 @@ def _save_staff_log(text):
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-        return f"grader: details for staff in {path}"
+        return "grader: " + _("details for staff in {path}").format(path=path)
     except OSError:
         return text

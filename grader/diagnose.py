@@ -80,7 +80,7 @@ def startup_failure(failure, timeout):
         bind = program.events_of("bind")[-1]
         parts.append(_("It called bind() at {where} but never listen().").format(where=bind.get("where") or "?"))
     cpu = program.cpu_seconds()
-    if cpu > 0.5 * failure.waited_s:
+    if cpu > 0.25 * failure.waited_s:  # a quarter of a core: a busy loop even on a loaded machine
         parts.append(_("Meanwhile it used {cpu:.1f} s of CPU in {s:.1f} s: a busy loop before listen()?").format(
             cpu=cpu, s=failure.waited_s))
     for thread in stuck_frames(program.stacks(), program.root)[:1]:
@@ -101,30 +101,44 @@ def thread_label(event, names_by_port):
     return _("thread {thread}").format(thread=event.get("thread"))
 
 
+def _role_sentences(role):
+    """The sentences of ``after_failure`` for the server or the client.
+
+    One sentence per role rather than a {role} placeholder: other languages
+    inflect the word ("в сервере", "сервер упал").
+    """
+    if role == "client":
+        return (_("In the client, {label} raised {type}: {error} at {where}."),
+                _("The client crashed: {type}: {error} at {where}."),
+                _("The client process exited with code {code} during the check."))
+    return (_("In the server, {label} raised {type}: {error} at {where}."),
+            _("The server crashed: {type}: {error} at {where}."),
+            _("The server process exited with code {code} during the check."))
+
+
 def after_failure(programs, details, names_by_port=None, before=None):
     """Extra explanations for a failed check, from what the programs did up to ``before``."""
     names_by_port = names_by_port or {}
     cutoff = before if before is not None else float("inf")
     found = []
     for program in programs:
+        raised, crashed, exited = _role_sentences(program.role)
         errors = [e for e in program.events_of("thread_exception") if e.get("t", 0) <= cutoff]
         for event in errors[:3]:
             where = event.get("where") or "?"
-            found.append(_("In the {role}, {label} raised {type}: {error} at {where}.").format(
-                role=program.role, label=thread_label(event, names_by_port), type=event.get("type"),
+            found.append(raised.format(
+                label=thread_label(event, names_by_port), type=event.get("type"),
                 error=trim(event.get("message", ""), 120), where=where))
             details.setdefault("tracebacks", []).append(event.get("traceback", ""))
         if program.exited_by_itself() and program.exited_at <= cutoff:
             crashes = program.events_of("crash")
             if crashes:
                 crash = crashes[-1]
-                found.append(_("The {role} crashed: {type}: {error} at {where}.").format(
-                    role=program.role, type=crash.get("type"), error=trim(crash.get("message", ""), 120),
-                    where=crash.get("where") or "?"))
+                found.append(crashed.format(type=crash.get("type"), error=trim(crash.get("message", ""), 120),
+                                            where=crash.get("where") or "?"))
                 details.setdefault("tracebacks", []).append(crash.get("traceback", ""))
             else:
-                found.append(_("The {role} process exited with code {code} during the check.").format(
-                    role=program.role, code=program.exit_code))
+                found.append(exited.format(code=program.exit_code))
     return found
 
 

@@ -40,15 +40,23 @@ class PodError(OSError):
     """The pod itself failed (its init died or did not answer): a grader problem."""
 
 
+def _needed_paths():
+    """Folders the pod must see although they are under /tmp (hidden by its private /tmp)."""
+    wanted = {Path(sys.executable).resolve().parent.parent, Path(sys.prefix), Path(sys.base_prefix),
+              Path(__file__).resolve().parent}
+    return sorted(str(p) for p in wanted if str(p).startswith("/tmp/") and p.exists())
+
+
 def tool_command(tool, workdir):
     """The command that opens the namespaces and runs the pod's init."""
     if tool == "bwrap":
+        visible = [arg for path in _needed_paths() for arg in ("--ro-bind", path, path)]
         # --as-pid-1: our init is the namespace's PID 1, which a student's
         # program cannot kill (PID 1 ignores signals it has no handler for).
         return ["bwrap", "--unshare-user", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
                 "--die-with-parent", "--new-session", "--as-pid-1",
                 # The machine read-only, a private /tmp, the grading's folder writable.
-                "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+                "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", *visible,
                 "--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
     return ["unshare", "--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child",
             "--mount", "--mount-proc"]
@@ -187,7 +195,7 @@ class NamespacePod:
             names.append(name)
             sent.append(fd)
         try:
-            reply, _ = self._request({"op": "spawn", "argv": argv, "env": env, "cwd": str(cwd), "fds": names}, sent)
+            reply, _fds = self._request({"op": "spawn", "argv": argv, "env": env, "cwd": str(cwd), "fds": names}, sent)
         finally:
             for name, (read_end, write_end) in pipes.items():
                 os.close(read_end if name == "stdin" else write_end)

@@ -119,11 +119,17 @@ class Grading:
         interpreter start-up.
         """
         spare, self._spare = self._spare, None
-        spare = spare.result() if spare is not None else self._new_pod()
-        if self._spares_wanted:
-            # Spawning costs ~20 ms of the grader's own time: do it off the critical path.
+        return spare.result() if spare is not None else self._new_pod()
+
+    def prepare_next(self):
+        """Start the next check's server in the background, now that this one listens.
+
+        Not before: a server that never starts (or hogs the machine while
+        trying) must not get company.  Spawning costs ~20 ms of the grader's
+        own time: off the critical path.
+        """
+        if self._spares_wanted and self._spare is None:
             self._spare = self._starter.submit(self._new_pod)
-        return spare
 
     def _session_pod(self):
         with self._pod_lock:
@@ -247,7 +253,7 @@ class Grading:
             if result is None:
                 pytest.skip(_("can't check until {dep} has run").format(dep=dependency))
             if result.status != PASSED:
-                pytest.skip(skip_message(dependency))
+                pytest.skip(skip_message(dependency, result))
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -347,7 +353,10 @@ class Grading:
         )
 
 
-def skip_message(dependency):
+def skip_message(dependency, result=None):
+    """Why a check is skipped: its prerequisite did not pass (or was itself skipped, and why)."""
+    if result is not None and result.status == SKIPPED and result.message:
+        return result.message  # "no client was found", not a chain of "can't check until"
     return _("can't check until {dep} passes").format(dep=dependency)
 
 
@@ -434,6 +443,7 @@ def server(grading, pod, transcript, request):
         grading.stop_spares()  # the next checks are skipped: no server to start for them
         raise diagnose.startup_failure(failure, timeout) from None
     grading.observe(program)
+    grading.prepare_next()
     transcript.add("server", "note", _("listening on {host}:{port}").format(host=listening.host, port=listening.port))
     return Server(program, listening)
 

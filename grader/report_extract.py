@@ -14,6 +14,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from grader.errors import SubmissionError
+from grader.i18n import _
 
 _FILENAME = re.compile(r"([\w\-.]+\.py)\b", re.UNICODE)
 _PYTHON_LANGS = {"", "python", "py", "python3", "py3", "ipython", "pycon"}
@@ -70,24 +71,26 @@ def extract_programs(path, text, workdir, server=None, client=None):
     from grader.submission import Submission
 
     if workdir is None:
-        raise SubmissionError(f"{path}: a lab report needs a folder to extract its code into")
+        raise SubmissionError(_("{path}: a lab report needs a folder to extract its code into").format(path=path))
     blocks = [b for b in code_blocks(text) if b.lang in _PYTHON_LANGS and _looks_like_python(b.code)]
     if not blocks:
-        raise SubmissionError(f"{path}: no Python code blocks found in this report")
+        raise SubmissionError(_("{path}: no Python code blocks found in this report").format(path=path))
     chosen = {}
     for role, wanted in (("server", server), ("client", client)):
         candidates = [b for b in blocks if b not in chosen.values()]
         if wanted:
             named = [b for b in candidates if b.filename() == Path(wanted).name]
             if not named:
-                raise SubmissionError(f"{path}: no code block named {wanted} in this report")
+                raise SubmissionError(
+                    _("{path}: no code block named {name} in this report").format(path=path, name=wanted))
             chosen[role] = named[0]
             continue
         ranked = sorted(candidates, key=lambda b: -_role_score(b, role))
         if ranked and _role_score(ranked[0], role) >= 4:
             chosen[role] = ranked[0]
     if "server" not in chosen:
-        raise SubmissionError(f"{path}: the report's code has no chat server (nothing calls bind/listen/accept)")
+        raise SubmissionError(
+            _("{path}: the report's code has no chat server (nothing calls bind/listen/accept)").format(path=path))
     root = Path(workdir)
     root.mkdir(parents=True, exist_ok=True)
     files, notes = {}, []
@@ -98,6 +101,16 @@ def extract_programs(path, text, workdir, server=None, client=None):
         target = root / name
         target.write_text(block.code, encoding="utf-8")
         files[role] = target
-        notes.append(f"{role}: {name} = the code block at line {block.line} of the report"
-                     + (f" (under \u201c{block.context.strip()[:60]}\u201d)" if block.context.strip() else ""))
+        notes.append(_extraction_note(role, name, block))
     return Submission(Path(path), root, files["server"], files.get("client"), "report", tuple(notes))
+
+
+def _extraction_note(role, name, block):
+    """Where the report's server (or client) was found, for the notes of the report."""
+    if role == "server":
+        note = _("The server ({name}) is the code block at line {line} of the report")
+    else:
+        note = _("The client ({name}) is the code block at line {line} of the report")
+    note = note.format(name=name, line=block.line)
+    context = " ".join(block.context.split())[:60]
+    return note + (" " + _("(under \u201c{heading}\u201d)").format(heading=context) if context else "") + "."

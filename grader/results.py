@@ -64,14 +64,15 @@ class CheckResult:
 def apply_dependencies(checks, skip_message):
     """Skip every check whose prerequisite did not pass (in order; results from parallel sessions).
 
-    ``skip_message(dependency_id)`` gives the sentence a skipped check shows.
+    ``skip_message(dependency_id, its_result)`` gives the sentence a skipped check shows.
     """
     by_id = {}
     for check in checks:
         for dependency in check.depends:
             prerequisite = by_id.get(dependency)
             if prerequisite is not None and prerequisite.status != PASSED and check.status != SKIPPED:
-                check.status, check.score, check.message, check.hint = SKIPPED, 0.0, skip_message(dependency), ""
+                check.status, check.score, check.hint = SKIPPED, 0.0, ""
+                check.message = skip_message(dependency, prerequisite)
                 check.details, check.transcript, check.output = {}, [], ""
         by_id[check.id] = check
     return checks

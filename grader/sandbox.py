@@ -229,7 +229,11 @@ class Program:
         deadline = Deadline(timeout)
         with self._cond:
             while True:
-                listen = next((e for e in self.events if e.get("ev") == "listen"), None)
+                # The main process's listen; a forked child's only once the
+                # main process is gone (a server that daemonizes itself).
+                listens = [e for e in self.events if e.get("ev") == "listen"]
+                main = [e for e in listens if "child" not in e]
+                listen = (main or (listens if self.exit_code is not None else []) or [None])[0]
                 if listen:
                     return Listening(listen.get("host", "127.0.0.1"), int(listen["port"]), listen.get("where"))
                 if self.exit_code is not None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.errors import SubmissionError
+from grader.i18n import _
 
 MAX_SOURCE_BYTES = 512 * 1024      # a larger file is not source a student wrote
 MAX_COPY_BYTES = 32 * 1024 * 1024  # what is copied into each check's temporary folder
@@ -36,8 +37,12 @@ class Submission:
         return str(Path(file).relative_to(self.root)) if file else None
 
     def source(self, role):
+        """The program's code: its file and the local modules it imports."""
         file = self.server if role == "server" else self.client
-        return read_source(file) if file else None
+        if file is None:
+            return None
+        # A single file is graded alone: its folder may be anything (Downloads...).
+        return read_source(file) if self.kind == "file" else program_sources(file, python_files(self.root))
 
 
 def read_source(path):
@@ -82,22 +87,56 @@ def python_files(folder):
     return found
 
 
+def local_imports(path, text, files):
+    """The files among ``files`` that ``path`` imports (``import chat_core``, ``from chat_core import x``)."""
+    names = set(re.findall(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", text, re.MULTILINE))
+    modules = {part for pair in names for part in pair if part}
+    return [f for f in files if f != path and f.parent == path.parent and f.stem in modules]
+
+
+def program_sources(path, files=None):
+    """The text of ``path`` and of the local modules it imports, transitively (one program's code)."""
+    files = files if files is not None else python_files(Path(path).parent)
+    seen, queue, texts = set(), [Path(path)], []
+    while queue:
+        current = queue.pop()
+        if current in seen or not current.is_file():
+            continue
+        seen.add(current)
+        text = read_source(current)
+        texts.append(text)
+        queue.extend(local_imports(current, text, files))
+    return "\n".join(texts)
+
+
 def pick_roles(files, server_hint=None, client_hint=None):
-    """Choose the server and client among ``files`` (paths); either may be None."""
+    """Choose the server and client among ``files`` (paths); either may be None.
+
+    A program may span several files: a file is scored with the local
+    modules it imports, and a module that another file imports is a
+    library of that program, not a program to run.
+    """
     texts = {}
     for path in files:
         data = path.read_bytes()
         if _is_text(data) or b"\x00" not in data:
             texts[path] = data.decode("utf-8", "replace")
+    imported = {module for path in texts for module in local_imports(path, texts[path], list(texts))}
+    entries = [path for path in texts if path not in imported]
+
+    def score(path, role):
+        whole = "\n".join([texts[path]] + [texts[m] for m in local_imports(path, texts[path], list(texts))])
+        return _score(path, whole, role)
+
     server = server_hint
     if server is None:
-        ranked = sorted(texts, key=lambda p: -_score(p, texts[p], "server"))
-        if ranked and _score(ranked[0], texts[ranked[0]], "server") >= 4:
+        ranked = sorted(entries, key=lambda p: -score(p, "server"))
+        if ranked and score(ranked[0], "server") >= 4:
             server = ranked[0]
     client = client_hint
     if client is None:
-        ranked = sorted((p for p in texts if p != server), key=lambda p: -_score(p, texts[p], "client"))
-        if ranked and _score(ranked[0], texts[ranked[0]], "client") >= 4:
+        ranked = sorted((p for p in entries if p != server), key=lambda p: -score(p, "client"))
+        if ranked and score(ranked[0], "client") >= 4:
             client = ranked[0]
     return server, client
 
@@ -110,11 +149,12 @@ def _override(root, value, what):
         inside = root / candidate
         candidate = inside if inside.exists() else candidate.resolve()
     if not candidate.is_file():
-        raise SubmissionError(f"--{what} {value}: no such file")
+        raise SubmissionError(_("--{what} {value}: no such file").format(what=what, value=value))
     try:
         candidate.resolve().relative_to(root.resolve())
     except ValueError:
-        raise SubmissionError(f"--{what} {value}: the file must be inside the submission {root}") from None
+        raise SubmissionError(_("--{what} {value}: the file must be inside the submission {root}").format(
+            what=what, value=value, root=root)) from None
     return candidate
 
 
@@ -126,35 +166,38 @@ def discover(path, server=None, client=None, workdir=None):
     """
     path = Path(path)
     if not path.exists():
-        raise SubmissionError(f"{path}: no such file or folder")
+        raise SubmissionError(_("{path}: no such file or folder").format(path=path))
     if path.is_dir():
         files = python_files(path)
         if not files:
-            raise SubmissionError(f"{path}: no Python files in this folder (expected a server.py)")
+            raise SubmissionError(_("{path}: no Python files in this folder (expected a server.py)").format(path=path))
         chosen_server, chosen_client = pick_roles(
             files, _override(path, server, "server"), _override(path, client, "client"))
         if chosen_server is None:
             raise SubmissionError(
-                f"{path}: no chat server found (no .py file calls bind/listen/accept); name it with --server FILE")
+                _("{path}: no chat server found (no .py file calls bind/listen/accept); name it with --server "
+                  "FILE").format(path=path))
         return Submission(path, path, chosen_server, chosen_client, "folder")
     if not path.is_file():  # a FIFO or a device would block or never end
-        raise SubmissionError(f"{path}: not a regular file or folder")
+        raise SubmissionError(_("{path}: not a regular file or folder").format(path=path))
     try:
         with path.open("rb") as f:
             data = f.read(MAX_SOURCE_BYTES + 1)
     except OSError as exc:
-        raise SubmissionError(f"{path}: cannot read ({exc.strerror})") from None
+        raise SubmissionError(_("{path}: cannot read ({error})").format(path=path, error=exc.strerror)) from None
     if len(data) > MAX_SOURCE_BYTES:
-        raise SubmissionError(f"{path}: over {MAX_SOURCE_BYTES // 1024} KiB, too large to be a lab's source or report")
+        raise SubmissionError(_("{path}: over {kib} KiB, too large to be a lab's source or report").format(
+            path=path, kib=MAX_SOURCE_BYTES // 1024))
     if not _is_text(data):
-        raise SubmissionError(f"{path}: not a text file (binary or not UTF-8); hand in .py files or the lab report")
+        raise SubmissionError(
+            _("{path}: not a text file (binary or not UTF-8); hand in .py files or the lab report").format(path=path))
     if path.suffix == ".py":
         return Submission(path, path.parent, path, None, "file")
     if path.suffix.lower() in REPORT_SUFFIXES or path.suffix == "":
         from grader.report_extract import extract_programs
 
         return extract_programs(path, data.decode("utf-8"), workdir, server=server, client=client)
-    raise SubmissionError(f"{path}: expected a folder, a .py file or a Markdown/text lab report")
+    raise SubmissionError(_("{path}: expected a folder, a .py file or a Markdown/text lab report").format(path=path))
 
 
 def copy_tree(submission, destination):

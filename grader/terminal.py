@@ -212,6 +212,7 @@ class ClientSession:
     def expect_screen(self, text, hint=None):
         ok, screen, waited = self.terminal.wait_screen(lambda s: text in s, self.timeouts["expect"])
         if not ok:
+            self.transcript.add("client", "miss", text)
             raise CheckFailed(
                 _("After {action}, the client's screen did not show {text!r} within {s:.1f} s.").format(
                     action=self.chat.last_action, text=text, s=waited),

@@ -19,6 +19,7 @@ import termios
 import threading
 import time
 
+from grader.i18n import _
 from grader.results import Event
 from grader.waiting import Deadline
 
@@ -37,17 +38,25 @@ class Transcript:
 
     def add(self, who, kind, text=""):
         with self._lock:
+            now = round(time.monotonic() - self.start, 4)
+            last = self.events[-1] if self.events else None
+            # A program's output in many tiny writes (a loop printing empty
+            # lines) reads better as one event than as hundreds.
+            if (last is not None and kind in ("stdout", "stderr") and last.who == who and last.kind == kind
+                    and now - last.t < 0.05 and len(last.text) + len(text) <= 2048):
+                self.events[-1] = Event(last.t, who, kind, last.text + text)
+                return
             if len(self.events) >= self.limit:
                 self.dropped += 1
                 return
-            self.events.append(Event(round(time.monotonic() - self.start, 4), who, kind, text))
+            self.events.append(Event(now, who, kind, text))
 
     def snapshot(self):
         with self._lock:
             events = list(self.events)
         if self.dropped:
             events.append(Event(events[-1].t if events else 0.0, "grader", "note",
-                                f"{self.dropped} more events not recorded"))
+                                _("{n} more events not recorded").format(n=self.dropped)))
         return events
 
 
@@ -102,7 +111,7 @@ class Robot:
             if not chunk:
                 ending = "eof"
                 if not self.closed_by_us:
-                    self.transcript.add(self.name, "eof", "the server closed the connection")
+                    self.transcript.add(self.name, "eof", _("the server closed the connection"))
                 break
             with self._cond:
                 room = MAX_STREAM - len(self._stream)
@@ -203,9 +212,9 @@ class Robot:
         deadline = Deadline(2.0)
         try:
             while data:
-                _, writable, _ = select.select([], [self.sock], [], deadline.remaining())
+                _readable, writable, _errors = select.select([], [self.sock], [], deadline.remaining())
                 if not writable:
-                    self.transcript.add(self.name, "note", "send timed out: the server reads nothing")
+                    self.transcript.add(self.name, "note", _("send timed out: the server reads nothing"))
                     return False
                 try:
                     sent = self.sock.send(data, socket.MSG_DONTWAIT)
@@ -215,7 +224,7 @@ class Robot:
                 self.sent_bytes += sent
             return True
         except (OSError, ValueError) as exc:
-            self.transcript.add(self.name, "note", f"send failed: {type(exc).__name__}")
+            self.transcript.add(self.name, "note", _("send failed: {error}").format(error=type(exc).__name__))
             return False
 
     def close(self):
@@ -223,7 +232,7 @@ class Robot:
         if self.closed_by_us:
             return
         self.closed_by_us = True
-        self.transcript.add(self.name, "close", "closes its connection (FIN)")
+        self.transcript.add(self.name, "close", _("closes its connection (FIN)"))
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -235,7 +244,7 @@ class Robot:
         if self.closed_by_us:
             return
         self.closed_by_us = True
-        self.transcript.add(self.name, "reset", "resets its connection (RST, as a killed process)")
+        self.transcript.add(self.name, "reset", _("resets its connection (RST, as a killed process)"))
         try:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             # close() does not interrupt our reader's recv(), and the kernel

@@ -21,6 +21,13 @@ REFERENCE = ROOT / "reference" / "chat"
 SEEDS = ROOT.parent / "shared" / "seeds"
 
 
+def isolations():
+    """The isolation paths this machine offers: both where namespaces work."""
+    from grader.namespace import available_tool
+
+    return ["namespaces", "process"] if available_tool() else ["process"]
+
+
 @dataclass
 class Graded:
     code: int
@@ -106,3 +113,24 @@ def no_process_left_behind():
             pass
     _reap()
     assert not left, f"processes left behind: {described}"
+
+
+ALL_FORMATS = "html,md,junit,gradescope,json,classroom"
+
+
+@pytest.fixture(scope="session")
+def graded_no_broadcast(tmp_path_factory):
+    """``graded_no_broadcast(lang)``: the no_broadcast fixture graded in every format, once per language.
+
+    Shared by the report tests (formats, diagram, languages, browser): a grading takes seconds.
+    """
+    done = {}
+
+    def get(lang="en"):
+        if lang not in done:
+            folder = tmp_path_factory.mktemp(f"no_broadcast_{lang}")
+            done[lang] = grade(SUBMISSIONS / "no_broadcast", folder, "--format", ALL_FORMATS, "--lang", lang)
+            assert done[lang].code == 1, done[lang].stdout + done[lang].stderr
+        return done[lang]
+
+    return get

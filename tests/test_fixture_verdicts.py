@@ -13,7 +13,7 @@ import re
 import tomllib
 
 import pytest
-from conftest import ROOT, SUBMISSIONS, grade
+from conftest import ROOT, SUBMISSIONS, grade, isolations
 
 
 def _server_checks():
@@ -89,9 +89,10 @@ def test_messages_refer_to_listed_failures():
         assert EXPECTED[name].get(check_id) == F, (name, check_id)
 
 
+@pytest.mark.parametrize("isolation", isolations())
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_fixture_verdicts(name, tmp_path):
-    graded = grade(SUBMISSIONS / name, tmp_path)
+def test_fixture_verdicts(name, isolation, tmp_path):
+    graded = grade(SUBMISSIONS / name, tmp_path, "--isolation", isolation)
     assert graded.result is not None, graded.stdout + graded.stderr
     statuses = graded.statuses()
     messages = {c["id"]: c["message"] for c in graded.result["checks"]}

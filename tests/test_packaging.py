@@ -32,3 +32,14 @@ def test_wheel_install_grades_the_reference(tmp_path):
                               "print(l.builtin_lab_path())"], cwd=work, capture_output=True, text=True, check=True)
     assert str(ROOT) not in located.stdout, located.stdout
     assert (work / "reports" / "solution" / "report.html").is_file()
+
+
+def test_wheel_ships_the_translations_and_templates(tmp_path):
+    """--lang ru from a plain install needs the compiled catalog inside the package."""
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp_path, ROOT],
+                   check=True, capture_output=True, timeout=300)
+    names = zipfile.ZipFile(next(tmp_path.glob("*.whl"))).namelist()
+    assert "grader/locale/ru/LC_MESSAGES/grader.mo" in names
+    assert "grader/report/templates/report.html.j2" in names

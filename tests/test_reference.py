@@ -1,11 +1,15 @@
 """The reference solution gets full marks, through the real CLI."""
 
-from conftest import REFERENCE, grade
+import pytest
+
+from conftest import REFERENCE, grade, isolations
 
 
-def test_reference_gets_full_marks(tmp_path):
-    graded = grade(REFERENCE, tmp_path)
+@pytest.mark.parametrize("isolation", isolations())
+def test_reference_gets_full_marks(isolation, tmp_path):
+    graded = grade(REFERENCE, tmp_path, "--isolation", isolation)
     assert graded.code == 0, graded.stdout + graded.stderr
+    assert graded.result["isolation"].startswith("namespaces" if isolation == "namespaces" else "process")
     assert set(graded.statuses().values()) == {"passed"}
     assert graded.result["score"] == graded.result["max_score"] > 0
     assert "Report:" in graded.stdout and (graded.report_dir / "report.html").is_file()

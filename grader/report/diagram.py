@@ -118,12 +118,17 @@ def _rows(events, details, lanes, status):
         note(t, who, "✓ " + text, "ok", who, kind)
 
     for t, who, kind, text in events:
+        if kind in ("stdout", "stderr") and not text.strip():
+            continue  # a bare line break printed by a program says nothing
         if kind == "miss" and who in lanes:
             rows.append(_miss_row(t, who, text, details, lanes))
         elif who == GRADER or who not in lanes:
             note(t, None, text, "note", who, kind)
+        elif who == SERVER and kind in ("stdout", "stderr"):
+            shown = (_("prints: {text}") if kind == "stdout" else _("error output: {text}")).format(text=text)
+            note(t, SERVER, shown, "err" if kind == "stderr" else "note", who, kind)
         elif who == SERVER:
-            note(t, SERVER, text, "err" if kind == "stderr" else "note", who, kind)
+            note(t, SERVER, text, "note", who, kind)
         elif who == CLIENT:
             if kind == "stdin":
                 arrow(t, TERMINAL, CLIENT, text, "stdin", who, kind, text)
@@ -191,7 +196,8 @@ def _missing_from_details(events, details, lanes):
 
 
 def _title(t, who, kind, text):
-    return f"{t:.3f} s · {for_xml(who_label(who))} · {kind_label(kind)}\n{for_xml(text)[:MAX_TITLE]}"
+    when = _("{t:.3f} s").format(t=t)
+    return f"{when} · {for_xml(who_label(who))} · {kind_label(kind)}\n{for_xml(text)[:MAX_TITLE]}"
 
 
 def _collapse(rows):
@@ -294,8 +300,9 @@ class _Drawing:
 
     # lanes: a head with the name and a dashed lifeline down to the legend
     def _heads(self, bottom):
+        heading = _("time, s")
         self.parts.append(f'<text x="{TIME_W - 6}" y="{TOP - 18}" text-anchor="end" fill="{COLOURS["note"]}" '
-                          f'font-size="10">{_esc(_("time, s"))}</text>')
+                          f'font-size="10">{_esc(heading)}</text>')
         for lane in self.lanes:
             x = self.x[lane]
             name = self._lane_name(lane)
@@ -322,13 +329,15 @@ class _Drawing:
         self.parts.append(f'<text x="{TIME_W - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{COLOURS["note"]}" '
                           f'font-size="10">{t:.3f}</text>')
 
-    def _label(self, lines, centre, y_last, colour, chars, weight="normal"):
+    def _label(self, lines, centre, y_last, colour, weight="normal"):
         half = max(len(line) for line in lines) * CHAR_W / 2
         centre = min(max(centre, TIME_W + half + 2), self.width - half - 2)  # never outside the picture
         for index, line in enumerate(lines):
             y = y_last - (len(lines) - 1 - index) * LINE_H
+            # A white halo keeps a label readable where it crosses a lifeline or an arrow.
             self.parts.append(f'<text x="{centre:.1f}" y="{y:.1f}" text-anchor="middle" fill="{colour}" '
-                              f'font-weight="{weight}">{_esc(line)}</text>')
+                              f'font-weight="{weight}" stroke="#fff" stroke-width="3" paint-order="stroke">'
+                              f'{_esc(line)}</text>')
 
     def _head(self, x1, x2, y, colour):
         s = 1 if x2 > x1 else -1
@@ -347,7 +356,7 @@ class _Drawing:
         dash = ' stroke-dasharray="5 3"' if row.style in ("end", "connect") else ""
         self.parts.append(f'<g class="arrow {row.style}"><title>{_esc(row.title)}</title>')
         self._time(row.t, line_y)
-        self._label(lines, (x1 + x2) / 2, line_y - 5, colour, chars)
+        self._label(lines, (x1 + x2) / 2, line_y - 5, colour)
         self.parts.append(f'<line x1="{x1:.1f}" y1="{line_y:.1f}" x2="{x2:.1f}" y2="{line_y:.1f}" '
                           f'stroke="{colour}" stroke-width="1.4"{dash}/>')
         self._head(x1, x2, line_y, colour)
@@ -364,7 +373,7 @@ class _Drawing:
         span = max(abs(end - via), 2 * self.lane_w) - 14
         lines = _wrap(row.text, span / CHAR_W, lines=1) + _wrap(row.detail, span / CHAR_W, lines=1)
         first_y = y + 6
-        line_y = y + ROW_H + LINE_H * (len(lines) - 1) + 8
+        line_y = y + ROW_H + LINE_H * (len(lines) - 1) + 11
         s = 1 if end > via else -1
         stop = end - 9 * s
         points = []
@@ -375,7 +384,7 @@ class _Drawing:
         colour = COLOURS["miss"]
         self.parts.append(f'<g class="arrow miss"><title>{_esc(row.title)}</title>')
         self._time(row.t, line_y)
-        self._label(lines, (via + end) / 2, line_y - 5, colour, span / CHAR_W, weight="bold")
+        self._label(lines, (via + end) / 2, line_y - 8, colour, weight="bold")
         path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
         self.parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2" '
                           f'stroke-dasharray="6 4"/>')
@@ -404,7 +413,7 @@ class _Drawing:
         self._time(row.t, y + height - 6)
         self.parts.append(f'<rect x="{centre - box_w / 2:.1f}" y="{y + 1:.1f}" width="{box_w:.1f}" '
                           f'height="{height - 2}" rx="4" fill="{fill}" stroke="#d0d7de"/>')
-        self._label(lines, centre, y + height - 6, colour, chars)
+        self._label(lines, centre, y + height - 6, colour)
         self.parts.append("</g>")
         return y + height + 4
 
@@ -416,9 +425,16 @@ class _Drawing:
 
     def _legend(self, y):
         """What the marks mean, wrapped to the picture's width."""
-        items = [("line", COLOURS["send"], _("sent")), ("line", COLOURS["recv"], _("delivered")),
-                 ("ok", COLOURS["ok"], _("as expected")),
-                 ("miss", COLOURS["miss"], _("expected, never arrived"))]
+        drawn = {row.style for row in self.rows} | {"ok" for row in self.rows if row.ok}
+        items = [("line", COLOURS["send"], _("sent")), ("line", COLOURS["recv"], _("delivered"))]
+        if "stdin" in drawn:
+            items.append(("line", COLOURS["stdin"], _("typed on the keyboard")))
+        if "end" in drawn:
+            items.append(("dash", COLOURS["end"], _("connection closed or reset")))
+        if "ok" in drawn:
+            items.append(("ok", COLOURS["ok"], _("as expected")))
+        if "miss" in drawn:
+            items.append(("miss", COLOURS["miss"], _("expected, never arrived")))
         x, line_y = TIME_W, y + 10
         for shape, colour, text in items:
             width = 34 + len(text) * CHAR_W + 16
@@ -428,7 +444,7 @@ class _Drawing:
                 self.parts.append(f'<text x="{x + 14}" y="{line_y + 5:.1f}" text-anchor="middle" fill="{colour}" '
                                   f'font-weight="bold" font-size="13">✓</text>')
             else:
-                dash = ' stroke-dasharray="6 4"' if shape == "miss" else ""
+                dash = ' stroke-dasharray="6 4"' if shape in ("miss", "dash") else ""
                 self.parts.append(f'<line x1="{x}" y1="{line_y:.1f}" x2="{x + 24}" y2="{line_y:.1f}" '
                                   f'stroke="{colour}" stroke-width="1.6"{dash}/>')
                 if shape == "miss":

@@ -25,10 +25,15 @@ def kind_label(kind):
     return {
         "connect": _("connects"), "send": _("sends"), "recv": _("receives"), "eof": _("closed"),
         "close": _("closes"), "reset": _("reset"), "note": _("note"), "ok": _("ok"),
-        "miss": _("missing"), "stdout": _("screen"), "stderr": _("errors"), "stdin": _("keyboard"),
+        "miss": _("missing"), "stdout": _("prints"), "stderr": _("error output"), "stdin": _("typed"),
         "exit": _("exit"),
     }.get(kind, kind)
 
 
 def isolation_label(isolation):
-    return {"namespaces": _("namespaces"), "process-group": _("process group")}.get(isolation, isolation)
+    """'namespaces (bubblewrap)' -> the words for it; the tool's name in brackets stays as it is."""
+    isolation = str(isolation or "")
+    for key, label in (("namespaces", _("namespaces")), ("process-group", _("process group"))):
+        if isolation.startswith(key):
+            return label + isolation[len(key):]
+    return isolation

@@ -14,10 +14,13 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 REPLACEMENT = "\N{REPLACEMENT CHARACTER}"
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def valid_unicode(text):
     """``text`` as a string that encodes to UTF-8: lone surrogates become U+FFFD, NUL too."""
     text = str(text if text is not None else "")
-    return text.encode("utf-8", "replace").decode("utf-8", "replace").replace("\x00", REPLACEMENT)
+    return _SURROGATE.sub(REPLACEMENT, text).replace("\x00", REPLACEMENT)
 
 
 def for_terminal(text):

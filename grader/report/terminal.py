@@ -7,14 +7,12 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.i18n import _
+from grader.report.labels import isolation_label, status_label
 from grader.report.sanitize import for_terminal, one_line
 
 STYLE = {"passed": "green", "failed": "red", "skipped": "yellow", "error": "magenta"}
 MARK = {"passed": "✔", "failed": "✘", "skipped": "–", "error": "!"}
-
-
-def status_label(status):
-    return {"passed": _("passed"), "failed": _("failed"), "skipped": _("skipped"), "error": _("error")}[status]
+__all__ = ["render", "render_table", "status_label"]
 
 
 def render_table(checks, *, plain=False, width=110):
@@ -35,8 +33,11 @@ def render_table(checks, *, plain=False, width=110):
     return _export(table, plain, width)
 
 
-def render(result, *, plain=False, width=110, report_path=None):
-    """The whole terminal output for one grading: table, score line, notes, footer."""
+def render(result, *, plain=False, width=110, report_path=None, written=()):
+    """The whole terminal output for one grading: table, score line, notes, footer.
+
+    ``report_path`` is the HTML report, ``written`` the other report files.
+    """
     parts = [render_table(result.checks, plain=plain, width=width)]
     counts = result.counts()
     score = Text()
@@ -45,10 +46,13 @@ def render(result, *, plain=False, width=110, report_path=None):
     lines = [score]
     for note in result.notes:
         lines.append(Text("• " + for_terminal(note), style="dim"))
-    footer = _("Isolation: {isolation}; graded in {s:.1f} s.").format(isolation=result.isolation, s=result.duration_s)
+    footer = _("Isolation: {isolation}; graded in {s:.1f} s.").format(
+        isolation=isolation_label(result.isolation), s=result.duration_s)
     lines.append(Text(footer, style="dim"))
     if report_path:
         lines.append(Text(_("Report: {path}").format(path=report_path)))
+    if written:
+        lines.append(Text(_("Also written: {files}").format(files=", ".join(str(path) for path in written))))
     parts.append(_export_lines(lines, plain, width))
     return "\n".join(parts)
 

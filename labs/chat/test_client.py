@@ -31,6 +31,7 @@ def test_client_sends_name(client_session):
     alice = session.chat.join("Alice")
     session.chat._mark_all()
     session.chat.last_action = _("the client started and 'Dora' was typed at its first prompt")
+    session.chat.last_actor = "client"  # a missing notice is drawn from the client, not from Alice
     session.login()
     try:
         with session.explained():
@@ -70,7 +71,8 @@ def test_client_shows_incoming(client_session):
         raise CheckFailed(
             _("After a line was typed and sent, the client did not come back to its prompt within {s} s: it waits "
               "for an answer from the server before the user may type again (send, then receive, in one "
-              "loop).").format(s=session.timeouts["expect"]),
+              "loop). Without a receiver thread, messages from others cannot appear while the user "
+              "types.").format(s=session.timeouts["expect"]),
             action=session.chat.last_action, received=session.terminal.screen() or None,
             hint=_("Receive in a separate thread, so that sending and receiving do not wait for each other."))
     session.terminal.mark()

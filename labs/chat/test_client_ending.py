@@ -86,6 +86,12 @@ def test_client_server_gone(client_session):
         if empty > 10:
             message += " " + _("It printed {n} empty lines ({rate:.0f} bytes/s).").format(
                 n=empty, rate=printed / QUIT_TIMEOUT)
+        elif cpu <= 0.25 * QUIT_TIMEOUT:
+            places = [t for t in stuck_frames(program.stacks(), program.root) if t["where"]]
+            message += " " + _("Nothing in it noticed: it sat waiting{where}. A receiver thread would see "
+                               "recv() return b'' and could end the program.").format(
+                where=(" " + _("at {place}").format(place=", ".join(f"{t['func']}() at {t['where']}"
+                                                                      for t in places[:2]))) if places else "")
         raise CheckFailed(message, action=session.chat.last_action,
                           received=session.terminal.screen()[:500] or None, complete=True)
     _ended_cleanly(session, _("the server was killed"))

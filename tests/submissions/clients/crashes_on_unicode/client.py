@@ -20,7 +20,10 @@ class Receiver(threading.Thread):
 
     def run(self):
         while True:
-            data = self.sock.recv(4096)
+            try:
+                data = self.sock.recv(4096)
+            except OSError:  # we closed the socket ourselves (/quit)
+                break
             if not data:
                 print("Server closed the connection")
                 os._exit(0)

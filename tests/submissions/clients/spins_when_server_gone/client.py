@@ -39,4 +39,4 @@ while True:
     sock.sendall((line + '\n').encode())
     if line == '/quit':
         break
-sock.close()
+print('bye')

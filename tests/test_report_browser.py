@@ -1,0 +1,99 @@
+"""The HTML report in a real browser (headless Chromium): diagram drawn, missing delivery shown, nothing too wide.
+
+A copy of the report gets a small probe script that measures the laid-out
+page and writes the results into data attributes of <html>; Chromium's
+--dump-dom hands the DOM back.  The report itself has no script.  A
+screenshot goes to reports/screenshots/ for CI to keep.
+"""
+
+import html
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from hostile import hostile_result
+
+from grader.i18n import set_language
+from grader.report.html import render_html
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or (
+    "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed "
+                                                          "(apt-get install chromium)")
+SCREENSHOTS = ROOT / "reports" / "screenshots"
+
+PROBE = """<script>
+addEventListener("load", () => {
+  const root = document.documentElement, width = window.innerWidth;
+  const shown = (e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const tooWide = [...document.querySelectorAll("body *")].filter(
+    (e) => shown(e) && e.getBoundingClientRect().right > width + 1 && !e.closest("pre, table.transcript"));
+  const misses = [...document.querySelectorAll("svg.sequence g.arrow.miss")].filter(shown);
+  root.dataset.innerWidth = width;
+  root.dataset.scrollWidth = root.scrollWidth;
+  root.dataset.diagrams = [...document.querySelectorAll("svg.sequence")].filter(shown).length;
+  root.dataset.misses = misses.length;
+  root.dataset.missText = misses.map((g) => g.textContent).join(" | ");
+  root.dataset.tooWide = tooWide.slice(0, 5).map((e) => e.tagName + "." + (e.getAttribute("class") || "")).join(",");
+  root.dataset.probed = "yes";
+});
+</script>"""
+
+
+def chromium(url, profile, *extra, width=1200, height=2000):
+    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-crash-reporter",
+               "--hide-scrollbars", f"--user-data-dir={profile}", f"--window-size={width},{height}", *extra, url]
+    return subprocess.run(command, capture_output=True, text=True, timeout=90, stdin=subprocess.DEVNULL)
+
+
+def probe(page, tmp_path, width):
+    """Lay ``page`` out at ``width`` px; return the probe's measurements (str -> str)."""
+    probed = tmp_path / f"probe-{width}.html"
+    probed.write_text(page.replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    done = chromium(probed.as_uri(), tmp_path / f"profile-{width}", "--virtual-time-budget=5000",
+                    "--run-all-compositor-stages-before-draw", "--dump-dom", width=width)
+    match = re.search(r"<html\b[^>]*>", done.stdout)
+    assert match, done.stderr[-2000:]
+    found = {key: html.unescape(value) for key, value in re.findall(r'data-([\w-]+)="([^"]*)"', match.group())}
+    assert found.get("probed") == "yes", done.stderr[-2000:]
+    return found
+
+
+def screenshot(report, tmp_path, name, width=1200, height=2000):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    target = SCREENSHOTS / name
+    chromium(report.as_uri(), tmp_path / f"shot-{name}", f"--screenshot={target}", width=width, height=height)
+    assert target.is_file() and target.stat().st_size > 10_000
+    return target
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_failing_report_in_chromium(graded_no_broadcast, tmp_path, lang):
+    graded = graded_no_broadcast(lang)
+    report = graded.report_dir / "report.html"
+    page = report.read_text(encoding="utf-8")
+    for width in (1200, 480):  # a laptop and a phone
+        found = probe(page, tmp_path, width)
+        assert int(found["scroll-width"]) <= int(found["inner-width"]), found
+        assert found["too-wide"] == "", found
+        assert int(found["diagrams"]) >= 1, found  # the failing check is open, its diagram drawn
+        assert int(found["misses"]) == 1, found  # Bob never got Alice's message: the red ✗
+        assert "hello everyone" in found["miss-text"] and "✗" in found["miss-text"], found
+    screenshot(report, tmp_path, f"no_broadcast.{lang}.png")
+
+
+def test_hostile_report_in_chromium(tmp_path):
+    set_language("en")
+    page = render_html(hostile_result())
+    report = tmp_path / "hostile.html"
+    report.write_text(page, encoding="utf-8")
+    found = probe(page, tmp_path, 1200)
+    assert "pwned" not in found  # the student's </script><script> never ran
+    assert int(found["scroll-width"]) <= int(found["inner-width"]), found
+    assert found["too-wide"] == "", found
+    assert int(found["misses"]) == 1
+    screenshot(report, tmp_path, "hostile.en.png", height=3000)
