@@ -90,6 +90,11 @@ def run_check(args, stdout):
     plain = args.plain or not stdout.isatty()
     print(render(result, plain=plain, report_path=written.get("html"),
                  written=[path for name, path in written.items() if name != "html"]), file=stdout)
+    if result.counts()["error"]:
+        # The grade is not to be trusted: the grader failed, not the student.
+        print(f"grader: internal error in {result.counts()['error']} check(s); the traceback for staff is in "
+              f"{written.get('html') or folder}", file=sys.stderr)
+        return Exit.INTERNAL
     return Exit.OK if result.all_passed else Exit.FAILED
 
 

@@ -20,6 +20,7 @@ DEFAULT_TIMEOUTS = {
     "silence": 0.3,     # a robot listens this long to be sure nothing arrives
     "leave": 0.75,       # a leave notice counts as prompt within this
     "check": 30.0,      # pytest-timeout for one check (a grader bug if hit)
+    "submission": 300.0,  # the whole grading of one submission
 }
 
 DEFAULT_LIMITS = {
@@ -27,6 +28,7 @@ DEFAULT_LIMITS = {
     "memory_mb": 1024,          # RLIMIT_DATA (RLIMIT_AS breaks threaded Python)
     "file_size_mb": 16,         # RLIMIT_FSIZE
     "open_files": 256,          # RLIMIT_NOFILE
+    "processes": 64,            # more processes than the user has (RLIMIT_NPROC; not enforceable for root)
     "output_kb": 64,            # captured stdout+stderr kept per program
 }
 

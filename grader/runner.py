@@ -54,6 +54,7 @@ def pytest_args(lab, submission, *, server=None, client=None, lang="en", isolati
         # Built-ins a lab does not use: each costs start-up time in every session.
         *(arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")),
         "-o", f"timeout={lab.timeouts['check']}",
+        "-o", f"session_timeout={lab.timeouts['submission']}",
         "-q", "--no-header", "-rN", "--tb=short", "-W", "ignore",
         "--submission", str(submission),
         "--grader-lang", lang,
@@ -152,8 +153,8 @@ def grade(path, *, server=None, client=None, lang="en", isolation="auto", lab_pa
 
 
 def _part_timeout(lab):
-    # Every check is bounded by pytest-timeout; this bounds a part that hangs anyway.
-    return 60 + 2 * lab.timeouts["check"] * max(1, len(lab.points))
+    # Each session bounds itself (session_timeout); this catches one that hangs anyway.
+    return lab.timeouts["submission"] + 30
 
 
 def _run_in_process(args):

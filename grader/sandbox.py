@@ -97,7 +97,11 @@ class Program:
         event_r, event_w = os.pipe()
         stack_r, stack_w = os.pipe()
         config = {"fd": event_w, "stack_fd": stack_w, "root": str(self.root), "host": "127.0.0.1", "role": self.role}
-        config.update({f"limit.{k}": v for k, v in self.limits.items() if k != "output_kb"})
+        config.update({f"limit.{k}": v for k, v in self.limits.items() if k not in ("output_kb", "processes")})
+        if os.geteuid() != 0 and "processes" in self.limits:
+            # RLIMIT_NPROC counts all of the user's processes: allow what they
+            # already run plus the lab's allowance.
+            config["limit.processes"] = _user_processes() + self.limits["processes"]
         if self.role == "server":
             config["bind_port"] = 0
         if self.connect_port:
@@ -468,6 +472,17 @@ def _running(pid):
             return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except (OSError, IndexError):
         return False
+
+
+def _user_processes():
+    uid = os.getuid()
+    count = 0
+    for process in psutil.process_iter(["uids"]):
+        try:
+            count += process.info["uids"].real == uid
+        except (psutil.Error, AttributeError):
+            pass
+    return count
 
 
 def launch_here(argv, *, env, cwd, stdin, fds):

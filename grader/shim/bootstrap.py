@@ -333,6 +333,7 @@ def _apply_limits(limits):
         "memory_mb": (resource.RLIMIT_DATA, 1 << 20, 0),
         "file_size_mb": (resource.RLIMIT_FSIZE, 1 << 20, 0),
         "open_files": (resource.RLIMIT_NOFILE, 1, 0),
+        "processes": (resource.RLIMIT_NPROC, 1, 0),
     }
     for key, value in limits.items():
         if key not in table:
