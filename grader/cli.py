@@ -5,6 +5,7 @@ raises a ``GraderError`` whose message is the line the user sees.
 """
 
 import argparse
+import dataclasses
 import json
 import os
 import re
@@ -49,7 +50,35 @@ def build_parser():
                        help="how to isolate the student's programs (default: auto)")
     check.add_argument("--lab", metavar="DIR", help="grade with this lab folder instead of the built-in chat lab")
     check.add_argument("--plain", action="store_true", help="no colours in the terminal table")
+    _add_class_commands(commands)
     return parser
+
+
+def _add_class_commands(commands):
+    batch = commands.add_parser("batch", help="grade a class: every submission in a folder, in parallel, "
+                                              "into a gradebook")
+    batch.add_argument("submissions", help="a folder with one entry per student: a folder, a .py, a lab report or "
+                                           "a .zip (Moodle and Canvas exports too)")
+    batch.add_argument("--out", metavar="DIR", help="the gradebook's folder (default: reports/<folder name>/)")
+    batch.add_argument("--workers", metavar="N", type=int, default=None,
+                       help="gradings at once (default: the number of cores)")
+    batch.add_argument("--timeout", metavar="SECONDS", type=float, default=None,
+                       help="wall-time budget of one submission (default: the lab's submission limit + 60 s)")
+    batch.add_argument("--force", action="store_true", help="grade again even what has not changed")
+    batch.add_argument("--shard", metavar="K/N", help="grade only shard K of N (merge the outputs with grader merge)")
+    batch.add_argument("--similarity", metavar="MIN", type=float, default=0.5,
+                       help="list pairs of submissions whose code is at least this alike, 0..1 (default: 0.5)")
+    batch.add_argument("--lang", choices=("en", "ru"), default=None,
+                       help="language of the students' reports (default: from the locale)")
+    batch.add_argument("--isolation", choices=("auto", "namespaces", "process"), default="auto",
+                       help="how to isolate the students' programs (default: auto)")
+    batch.add_argument("--lab", metavar="DIR", help="grade with this lab folder instead of the built-in chat lab")
+    batch.add_argument("--plain", action="store_true", help="no progress bar: a line per submission")
+    merge = commands.add_parser("merge", help="combine the gradebooks of several shards (grader batch --shard)")
+    merge.add_argument("out", help="the merged gradebook's folder")
+    merge.add_argument("folders", nargs="+", metavar="DIR", help="the --out folders of the shards")
+    merge.add_argument("--similarity", metavar="MIN", type=float, default=0.5,
+                       help="list pairs of submissions whose code is at least this alike (default: 0.5)")
 
 
 def default_language(environ=os.environ):
@@ -92,10 +121,131 @@ def run_check(args, stdout):
                  written=[path for name, path in written.items() if name != "html"]), file=stdout)
     if result.counts()["error"]:
         # The grade is not to be trusted: the grader failed, not the student.
-        print(f"grader: internal error in {result.counts()['error']} check(s); the traceback for staff is in "
-              f"{written.get('html') or folder}", file=sys.stderr)
+        print("grader: " + _("internal error in {n} check(s); the traceback for staff is in {path}").format(
+            n=result.counts()["error"], path=written.get("html") or folder), file=sys.stderr)
         return Exit.INTERNAL
     return Exit.OK if result.all_passed else Exit.FAILED
+
+
+def batch_exit(statuses, interrupted):
+    """A batch's exit code: 130 interrupted, 3 the grader failed on some entry, 1 some entry not graded, else 0.
+
+    Students' scores never change it: a class where everybody failed was still graded.
+    """
+    if interrupted:
+        return Exit.INTERRUPTED
+    if statuses.get("error"):
+        return Exit.INTERNAL
+    if statuses.get("ungradable") or statuses.get("timeout") or statuses.get("pending"):
+        return Exit.FAILED
+    return Exit.OK
+
+
+def run_batch(args, stdout, stderr):
+    import signal
+
+    from grader.batch.engine import GRADEBOOK, BatchOptions, default_workers, execute, finish, list_class, plan
+    from grader.batch.shard import parse_shard
+    from grader.gradebook import Gradebook
+
+    shard = parse_shard(args.shard) if args.shard is not None else None
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: at least 1")
+    if args.timeout is not None and args.timeout <= 0:
+        raise UsageError(f"--timeout {args.timeout:g}: must be more than 0 seconds")
+    if not 0 <= args.similarity <= 1:
+        raise UsageError(f"--similarity {args.similarity:g}: a share between 0 and 1")
+    folder = Path(args.submissions)
+    out = Path(args.out) if args.out else Path("reports") / (re.sub(r"[^\w.-]+", "_", folder.resolve().name) or "class")
+    options = BatchOptions(folder, out, args.workers or default_workers(), args.timeout or 0,
+                           lang=args.lang or default_language(), force=args.force, shard=shard,
+                           isolation=args.isolation, lab=Path(args.lab) if args.lab else None,
+                           similarity=args.similarity)
+    entries = list_class(options)  # bad input is one line, before anything is written
+    with Gradebook(out / GRADEBOOK) as book:
+        the_plan = plan(options, book, entries)
+        if not options.budget_s:
+            options = dataclasses.replace(options, budget_s=the_plan.lab.submission_timeout + 60)
+        # A job runner stops a job with SIGTERM: stop as cleanly as on Ctrl-C.
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            with _Progress(stderr, len(the_plan.jobs), len(the_plan.reused), args.plain) as progress:
+                summary = execute(the_plan, options, book, on_record=progress.update, own_process=True)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        finish(the_plan, options, book, summary)
+        rows = [row for row in book.latest() if row.name in {e.name for e in the_plan.selected}]
+    _print_batch_summary(summary, rows, shard, stdout)
+    if summary.interrupted:
+        print(f"grader: interrupted; what was graded is kept in {out}", file=stderr)
+    return batch_exit(summary.statuses, summary.interrupted)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _print_batch_summary(summary, rows, shard, stdout):
+    counts = summary.statuses
+    rate = f", {60 * summary.graded / summary.duration_s:.1f}/min" if summary.graded and summary.duration_s else ""
+    where = f" (shard {shard}: {summary.selected} of {summary.listed})" if shard else ""
+    print(f"{summary.selected} submissions{where}: {summary.graded} graded now in {summary.duration_s:.1f} s{rate}, "
+          f"{summary.reused} unchanged (kept).", file=stdout)
+    print(f"{counts['graded']} graded, {counts['ungradable']} could not be graded, {counts['timeout']} timed out, "
+          f"{counts['error']} grader errors" + (f", {counts['pending']} not graded yet" if counts['pending'] else "")
+          + ".", file=stdout)
+    for row in rows:
+        if row.status != "graded":
+            print(f"  {row.status:10} {row.name}: {row.reason}", file=stdout)
+    print(f"Gradebook: {summary.index} (grades.csv, gradebook.sqlite beside it)", file=stdout)
+
+
+class _Progress:
+    """The batch's progress on stderr: a bar on a terminal, else a line per submission (a CI log)."""
+
+    def __init__(self, stream, total, reused, plain):
+        from rich.console import Console
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
+
+        self.stream, self.total, self.done, self.problems = stream, total, 0, 0
+        self.bar = None
+        if stream.isatty() and not plain and total:
+            self.bar = Progress(TextColumn(f"Grading ({reused} unchanged)"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("{task.fields[problems]} not graded"), TimeElapsedColumn(),
+                                TextColumn("ETA"), TimeRemainingColumn(), console=Console(file=stream))
+            self.task = self.bar.add_task("grading", total=total, problems=0)
+
+    def __enter__(self):
+        if self.bar:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar:
+            self.bar.stop()
+
+    def update(self, record):
+        self.done += 1
+        self.problems += record.status != "graded"
+        if self.bar:
+            self.bar.update(self.task, advance=1, problems=self.problems)
+            return
+        score = f"{record.score:g}/{record.max_score:g}" if record.status == "graded" else record.status
+        print(f"[{self.done}/{self.total}] {record.name}: {score} ({record.duration_s:.1f} s)", file=self.stream,
+              flush=True)
+
+
+def run_merge(args, stdout):
+    from grader.batch.merge import merge
+
+    if not 0 <= args.similarity <= 1:
+        raise UsageError(f"--similarity {args.similarity:g}: a share between 0 and 1")
+    done = merge(args.out, args.folders, threshold=args.similarity)
+    print(f"Merged {done.sources} folders: {done.submissions} submissions"
+          + (f" ({done.replaced} found twice: the later grading kept)" if done.replaced else "")
+          + f". Gradebook: {done.index}", file=stdout)
+    return Exit.OK
 
 
 def main(argv=None, stdout=None, stderr=None):
@@ -106,6 +256,10 @@ def main(argv=None, stdout=None, stderr=None):
         args = build_parser().parse_args(argv)
         if args.command == "check":
             return run_check(args, stdout)
+        if args.command == "batch":
+            return run_batch(args, stdout, stderr)
+        if args.command == "merge":
+            return run_merge(args, stdout)
         build_parser().print_help(stdout)
         return Exit.USAGE
     except UsageError as exc:

@@ -378,7 +378,9 @@ def _program_output(program):
     parts = []
     for name, capture in (("stdout", program.stdout), ("stderr", program.stderr)):
         if capture.total:
-            parts.append(f"--- {program.role} {name} ({capture.total} bytes) ---\n{capture.text()}")
+            label = _("--- the server's {stream} ({n} bytes) ---") if program.role == "server" else _(
+                "--- the client's {stream} ({n} bytes) ---")
+            parts.append(label.format(stream=name, n=capture.total) + "\n" + capture.text())
     return "\n".join(parts)
 
 

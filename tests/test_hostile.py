@@ -87,8 +87,8 @@ def test_fake_grade_changes_nothing(tmp_path):
 def test_hostile_text_is_neutralised_in_every_output(tmp_path):
     graded = grade(assemble("hostile_text", tmp_path / "submission"), tmp_path)
     html = (graded.report_dir / "report.html").read_text(encoding="utf-8")
-    assert "<script>alert" not in html and "onerror=alert" not in html
-    assert "&lt;script&gt;" in html  # shown, escaped, in the transcript
+    assert "<script>alert" not in html and "<img src=x" not in html  # never as markup...
+    assert "&lt;script&gt;" in html and "&lt;img src=x" in html  # ...but shown, escaped, in the transcript
     assert "\x1b" not in html and "\x1b" not in graded.stdout and "\x07" not in graded.stdout
     assert "\N{REPLACEMENT CHARACTER}" in html  # the invalid UTF-8 bytes
 

@@ -36,7 +36,7 @@ def _ended_cleanly(session, how):
         if threads:
             message += " " + _("Still running: {places}; a non-daemon thread keeps the program alive "
                                "(Thread(..., daemon=True), or end the program when input ends).").format(
-                places=", ".join(f"{t['func']}() at {t['where']}" for t in threads[:2]))
+                places=", ".join(_("{func}() at {where}").format(func=t["func"], where=t["where"]) for t in threads[:2]))
         raise CheckFailed(message, action=how, received=program.stderr.tail_text(1500).strip() or None,
                           complete=True)
     if detail:
@@ -90,7 +90,7 @@ def test_client_server_gone(client_session):
             places = [t for t in stuck_frames(program.stacks(), program.root) if t["where"]]
             message += " " + _("Nothing in it noticed: it sat waiting{where}. A receiver thread would see "
                                "recv() return b'' and could end the program.").format(
-                where=(" " + _("at {place}").format(place=", ".join(f"{t['func']}() at {t['where']}"
+                where=(" " + _("at {place}").format(place=", ".join(_("{func}() at {where}").format(func=t["func"], where=t["where"])
                                                                       for t in places[:2]))) if places else "")
         raise CheckFailed(message, action=session.chat.last_action,
                           received=session.terminal.screen()[:500] or None, complete=True)

@@ -1,0 +1,182 @@
+"""Grade a class: list it, take this shard, reuse what stands, grade the rest in parallel, export.
+
+``plan`` decides what to grade without running anything; ``execute`` runs
+the gradings (each one a ``grader check`` subprocess, see ``worker``) in a
+pool of threads and stores each Record as it arrives, so an interrupted
+batch keeps what was done; ``finish`` writes grades.csv and the index.
+Nothing here prints: progress goes to the caller's callback.
+"""
+
+import time
+import os
+import threading
+import traceback
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grader
+from grader.batch import job as jobs
+from grader.batch import reaper
+from grader.batch.entries import list_entries
+from grader.batch.export import write_outputs
+from grader.batch.keys import content_hash, grader_build, grading_key, lab_identity
+from grader.batch.shard import Shard
+from grader.lab import builtin_lab_path
+from grader.pods import check_isolation
+from grader.similarity import fingerprints
+
+GRADEBOOK = "gradebook.sqlite"
+ERRORS_LOG = "batch-errors.log"  # tracebacks of the batch's own failures, for staff
+_LOG_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    class_folder: Path
+    out: Path
+    workers: int
+    budget_s: float
+    lang: str
+    force: bool = False
+    shard: Shard | None = None
+    isolation: str = "auto"
+    lab: Path | None = None        # --lab; None: the built-in chat lab
+    similarity: float = 0.5        # pairs at least this alike are listed
+
+
+@dataclass(frozen=True)
+class Plan:
+    listed: int
+    selected: tuple       # this shard's entries
+    jobs: tuple           # to grade now
+    reused: tuple         # names whose last grading stands
+    lab: object           # LabIdentity
+
+
+@dataclass
+class Summary:
+    listed: int = 0
+    selected: int = 0
+    graded: int = 0
+    reused: int = 0
+    interrupted: bool = False
+    duration_s: float = 0.0
+    statuses: Counter = field(default_factory=Counter)  # latest status of each of this shard's entries
+    index: Path | None = None
+
+
+def list_class(options):
+    """The class folder's entries (UsageError if it is missing or empty), before anything is written."""
+    check_isolation(options.isolation)
+    return list_entries(options.class_folder, exclude=[options.out])
+
+
+def plan(options, book, entries):
+    """What to grade: this shard's entries whose last grading cannot be reused (all of them with ``force``)."""
+    lab = lab_identity(options.lab or builtin_lab_path())
+    shard = options.shard
+    selected = tuple(e for e in entries if shard is None or shard.holds(e.name))
+    book.sync_listing(selected, in_scope=lambda name: shard is None or shard.holds(name))
+    key_options = {"lang": options.lang, "isolation": options.isolation}
+    build = (grader.__version__, grader_build())
+    todo, reused = [], []
+    for entry in selected:
+        content = content_hash(entry)
+        key = grading_key(content, lab, key_options)
+        previous = None if options.force else book.reusable(entry.name, key)
+        if previous is not None and (not previous["report_dir"] or (options.out / previous["report_dir"]).is_dir()):
+            reused.append(entry.name)
+        else:
+            todo.append(jobs.Job(entry, content, key, lab, build, key_options))
+    return Plan(len(entries), selected, tuple(todo), tuple(reused), lab)
+
+
+def execute(the_plan, options, book, on_record=None, stop=None, hurry=None, own_process=False):
+    """Grade the plan's jobs, ``options.workers`` at a time; return a Summary.
+
+    ``stop`` (a threading.Event) or a KeyboardInterrupt ends the batch: the
+    running gradings are stopped (``hurry``, or a second Ctrl-C, skips
+    their grace), nothing more starts, and what finished is kept.
+    ``own_process``: this process is the batch (the CLI), so it adopts and
+    finally kills whatever a stopped grading's programs left behind.
+    """
+    stop = stop or threading.Event()
+    hurry = hurry or threading.Event()
+    started = time.monotonic()
+    summary = Summary(listed=the_plan.listed, selected=len(the_plan.selected), reused=len(the_plan.reused))
+    batch = book.start_batch("batch", jobs.now(), str(options.class_folder), str(options.shard or ""))
+    baseline = assignment_fingerprints(the_plan.lab.path) if the_plan.jobs else frozenset()
+    if own_process:
+        reaper.become_subreaper()
+    pool = ThreadPoolExecutor(max_workers=max(1, options.workers), thread_name_prefix="grading")
+    pending = {pool.submit(_grade_safely, job, options, stop, hurry, baseline) for job in the_plan.jobs}
+    try:
+        while pending:
+            try:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            except KeyboardInterrupt:
+                summary.interrupted = True
+                if stop.is_set():  # a second Ctrl-C: no more grace
+                    hurry.set()
+                stop.set()
+                for future in pending:
+                    future.cancel()
+                continue
+            for future in done:
+                if future.cancelled():
+                    continue
+                record = future.result()
+                if record is None:  # stopped before it ended: nothing to keep
+                    continue
+                book.record(record, batch)
+                summary.graded += 1
+                if on_record:
+                    on_record(record)
+    finally:
+        if pending:  # leaving early (an error of ours): the gradings still running are stopped, not orphaned
+            stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        if own_process:
+            reaper.kill_orphans()
+    summary.interrupted = summary.interrupted or stop.is_set()
+    summary.duration_s = time.monotonic() - started
+    book.finish_batch(batch, jobs.now(), summary.listed, summary.graded, summary.reused, summary.interrupted)
+    return summary
+
+
+def finish(the_plan, options, book, summary):
+    """Write grades.csv and index.html for the whole gradebook; fill in the summary's statuses."""
+    selected = {entry.name for entry in the_plan.selected}
+    summary.statuses = Counter(row.status for row in book.latest() if row.name in selected)
+    summary.index = write_outputs(book, options.out, title=Path(options.class_folder).resolve().name,
+                                  threshold=options.similarity)
+    return summary
+
+
+def _grade_safely(job, options, stop, hurry, baseline):
+    # A bug of ours on one odd entry costs that entry, not the batch; the traceback goes with it, for staff.
+    try:
+        return jobs.grade(job, class_folder=options.class_folder, out=options.out, budget_s=options.budget_s,
+                          stop=stop, hurry=hurry, baseline=baseline, lab_arg=options.lab)
+    except Exception as exc:
+        with _LOG_LOCK, open(Path(options.out) / ERRORS_LOG, "a", encoding="utf-8") as log:
+            log.write(f"--- {job.entry.name} ({jobs.now()})\n{traceback.format_exc()}\n")
+        return jobs.failed(job, f"the batch failed on this entry: {type(exc).__name__}: {exc} "
+                                f"(traceback in {ERRORS_LOG})")
+
+
+def assignment_fingerprints(lab_path):
+    """Fingerprints of the code in the lab's assignment texts: code every student was given."""
+    from grader.report_extract import code_blocks
+
+    texts = []
+    for path in sorted(Path(lab_path).glob("assignment*.md")):
+        texts += [block.code for block in code_blocks(path.read_text(encoding="utf-8"))]
+    return fingerprints(texts)
+
+
+def default_workers():
+    """Gradings at once when not told: the number of cores (see README, "Batch grading: speed")."""
+    return os.cpu_count() or 1

@@ -1,0 +1,104 @@
+"""The class's index page: a table of students and two charts, one self-contained file.
+
+``render_index`` is a pure function of a ``grader.batch.export.ClassView``.
+The charts are inline SVG whose geometry is computed here (plain numbers)
+and drawn by the template; every text on the page comes through Jinja's
+autoescape, so a student's folder name cannot become markup.  No script,
+no external asset: the page works offline and from a file share.
+
+The page is for instructors and is in English (student reports follow
+``--lang``).
+"""
+
+import math
+import statistics
+from functools import lru_cache
+from urllib.parse import quote
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from grader.report.sanitize import for_terminal, one_line
+
+MARKS = {"passed": "✔", "failed": "✘", "skipped": "–", "error": "!"}
+CHART_WIDTH = 520
+BAR_ROW = 20           # px per check in the pass-rate chart
+LABEL_WIDTH = 190      # px for the check ids left of their bars
+
+
+@lru_cache(maxsize=None)
+def _environment():
+    env = Environment(loader=PackageLoader("grader.report", "templates"),
+                      autoescape=select_autoescape(default=True, default_for_string=True))
+    env.filters["clean"] = lambda text: for_terminal(str(text if text is not None else ""))
+    env.filters["short"] = lambda text, limit=160: one_line(text, limit)
+    env.filters["points"] = lambda value: "" if value is None else f"{value:g}"
+    env.filters["href"] = lambda path: quote(path, safe="/")
+    env.globals["MARKS"] = MARKS
+    return env
+
+
+def score_histogram(view):
+    """Bars of the score distribution of the graded rows: one bar per point (or per 1/10 of the maximum)."""
+    graded = [row for row in view.rows if row.status == "graded" and row.max_score]
+    top = max((row.max_score for row in graded), default=0.0)
+    if not graded or not top:
+        return None
+    # Up to 30 points: a bar per point (7.5 counts under 7); more: ten equal ranges.
+    bins, width = (int(top) + 1, 1.0) if top <= 30 else (10, top / 10)
+    counts = [0] * bins
+    for row in graded:
+        counts[min(bins - 1, int(row.score / width + 1e-9))] += 1
+    height, left, bottom, top_margin = 200, 34, 28, 18
+    plot_w, plot_h = CHART_WIDTH - left - 8, height - bottom - top_margin
+    highest = max(counts)
+    step = plot_w / bins
+    bars = []
+    for index, count in enumerate(counts):
+        low = index * width
+        label = f"{low:g}" if top <= 30 else f"{low:.0f}–{low + width:.0f}"
+        bar_h = plot_h * count / highest if highest else 0
+        bars.append({"x": round(left + index * step + 1, 1), "w": round(max(step - 2, 1), 1),
+                     "y": round(top_margin + plot_h - bar_h, 1), "h": round(bar_h, 1), "count": count,
+                     "label": label, "cx": round(left + (index + 0.5) * step, 1),
+                     "show_label": bins <= 16 or index % math.ceil(bins / 16) == 0})
+    ticks = sorted({0, highest, *(round(highest * f) for f in (0.5,))})
+    return {"width": CHART_WIDTH, "height": height, "left": left, "bottom": height - bottom, "top": top_margin,
+            "right": CHART_WIDTH - 8, "bars": bars, "max": top,
+            "ticks": [{"y": round(top_margin + plot_h - plot_h * t / highest, 1), "value": t} for t in ticks]}
+
+
+def pass_rates(view):
+    """One bar per check: the share of graded submissions that passed it."""
+    graded = [row for row in view.rows if row.status == "graded"]
+    if not graded or not view.columns:
+        return None
+    plot_w = CHART_WIDTH - LABEL_WIDTH - 48
+    bars = []
+    for index, column in enumerate(view.columns):
+        passed = sum(1 for row in graded if row.marks.get(column.id) and row.marks[column.id].status == "passed")
+        rate = passed / len(graded)
+        bars.append({"id": column.id, "title": column.title, "y": 8 + index * BAR_ROW, "w": round(plot_w * rate, 1),
+                     "rate": round(100 * rate), "passed": passed, "of": len(graded)})
+    return {"width": CHART_WIDTH, "height": 16 + len(bars) * BAR_ROW, "label_x": LABEL_WIDTH - 6,
+            "x": LABEL_WIDTH, "plot_w": plot_w, "bars": bars, "bar_h": BAR_ROW - 6}
+
+
+def class_stats(view):
+    """Counts by status and the mean and median score of the graded rows."""
+    graded = [row for row in view.rows if row.status == "graded"]
+    scores = [row.score for row in graded]
+    counts = {status: sum(1 for row in view.rows if row.status == status)
+              for status in ("graded", "ungradable", "error", "timeout", "pending")}
+    top = max((row.max_score for row in graded if row.max_score), default=0.0)
+    return {"counts": counts, "total": len(view.rows), "max": top,
+            "mean": statistics.fmean(scores) if scores else None,
+            "median": statistics.median(scores) if scores else None,
+            "full": sum(1 for row in graded if row.max_score and row.score >= row.max_score)}
+
+
+def render_index(view):
+    """The index page of a class as a string."""
+    rows_by_name = {row.name: row for row in view.rows}
+    return _environment().get_template("index.html.j2").render(
+        view=view, stats=class_stats(view), histogram=score_histogram(view), rates=pass_rates(view),
+        rows_by_name=rows_by_name)
