@@ -2,7 +2,6 @@
 
 import re
 import threading
-import time
 
 _EMPTY_LINE = re.compile(rb"(?<=\n)\r?\n")
 
@@ -21,16 +20,11 @@ class BoundedCapture:
         self.total = 0
         self.lines = 0
         self.empty_lines = 0
-        self.first_at = None
-        self.last_at = None
         self._lock = threading.Lock()
         self._last_byte = b"\n"
 
     def feed(self, data):
         with self._lock:
-            now = time.monotonic()
-            self.first_at = self.first_at or now
-            self.last_at = now
             self.total += len(data)
             self.lines += data.count(b"\n")
             # An empty line is a newline right after another newline: the

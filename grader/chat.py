@@ -1,12 +1,13 @@
 """A scripted chat session: robots joining, talking and leaving, paced like people.
 
 Pacing is what makes grading reliable.  After every line a robot sends, the
-session waits until the server has *read* it (its socket's receive queue is
-empty, see ``grader.netstat``) and has *gone idle* (none of its threads is
-running).  So a server that reads with ``recv(1024)`` sees each line in its
-own chunk, and an expectation starts only once the server has done all it
-was going to do.  Both are waits on a condition with a deadline; a server
-that reads nothing or spins forever just costs the deadline.
+session waits until the server has *read* it (the shim reports each recv();
+``grader.netstat`` is the fallback) and has *gone idle* (none of its threads
+running, twice in a row).  So a server that reads with ``recv(1024)`` sees
+each line in its own chunk, and an expectation starts only once the server
+has done all it was going to do.  Both are waits on a condition with a
+deadline; a server that reads nothing or spins forever just costs the
+deadline.
 """
 
 from grader.failures import CheckFailed

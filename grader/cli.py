@@ -196,7 +196,8 @@ def _print_batch_summary(summary, rows, shard, stdout):
           + ".", file=stdout)
     for row in rows:
         if row.status != "graded":
-            print(f"  {row.status:10} {row.name}: {row.reason}", file=stdout)
+            reason = row.reason.removeprefix(row.source + ": ")  # the entry is named already
+            print(f"  {row.status:10} {row.name}: {reason}", file=stdout)
     print(f"Gradebook: {summary.index} (grades.csv, gradebook.sqlite beside it)", file=stdout)
 
 

@@ -161,8 +161,8 @@ _THREAD_CALLS = {"Thread", "start_new_thread", "ThreadPoolExecutor", "ThreadingT
                  "start_new"}
 
 
-def source_static(source, feature):
-    """Whether the source uses ``feature`` ('threading'): creates threads, by its AST.
+def creates_threads(source):
+    """Whether the source creates threads (threading.Thread, a pool, a threading server), by its AST.
 
     A file that does not compile is searched as text, so a SyntaxError
     elsewhere does not hide a correct use of threads.

@@ -80,6 +80,22 @@ class GradebookError(UsageError):
     """The gradebook file cannot be used (not a gradebook, a newer schema); the message says which."""
 
 
+def _exclusive(lock_path):
+    """Hold a lock beside the gradebook: two batches writing one gradebook would mix their reports."""
+    handle = open(lock_path, "a")
+    try:
+        import fcntl
+
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except ImportError:  # not POSIX: no lock, as before
+        pass
+    except OSError:
+        handle.close()
+        raise GradebookError(f"{lock_path.parent}: another grader batch or merge is writing this gradebook; "
+                             "wait for it, or choose another --out") from None
+    return handle
+
+
 @dataclass(frozen=True)
 class CheckRow:
     id: str
@@ -144,6 +160,7 @@ class Gradebook:
     def __init__(self, path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = _exclusive(self.path.with_name(self.path.name + ".lock"))
         try:
             self.db = sqlite3.connect(self.path)
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
@@ -153,11 +170,16 @@ class Gradebook:
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self.db.commit()
         except sqlite3.DatabaseError as exc:
+            self._lock.close()
             raise GradebookError(f"{self.path}: not a gradebook ({exc})") from None
+        except GradebookError:
+            self._lock.close()
+            raise
         self.db.row_factory = sqlite3.Row
 
     def close(self):
         self.db.close()
+        self._lock.close()
 
     def __enter__(self):
         return self

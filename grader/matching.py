@@ -31,12 +31,6 @@ def _word(name):
     return re.compile(r"(?<!\w)" + re.escape(name) + r"(?!\w)")
 
 
-def lines_with(text, name):
-    """The lines of ``text`` in which ``name`` stands as a whole word."""
-    pattern = _word(name)
-    return [line for line in text.splitlines() if pattern.search(line)]
-
-
 def notice_line(text, name, names=()):
     """The first line that announces ``name`` (joined or left), or None.
 

@@ -13,7 +13,6 @@ import json
 import shutil
 import threading
 import time
-import traceback
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
@@ -518,7 +517,3 @@ def _transcribe_output(transcript, who):
         transcript.add(who, stream, text)
 
     return on_output
-
-
-def format_exception_for_staff(excinfo):
-    return "".join(traceback.format_exception(excinfo.type, excinfo.value, excinfo.tb))

@@ -255,18 +255,6 @@ class Program:
                 self._cond.wait(deadline.remaining())
             return self.exit_code
 
-    def wait_event(self, kind, timeout, since=0):
-        """Wait for a shim event of ``kind`` (its index >= since); return it or None."""
-        deadline = Deadline(timeout)
-        with self._cond:
-            while True:
-                for event in self.events[since:]:
-                    if event.get("ev") == kind:
-                        return event
-                if deadline.expired():
-                    return None
-                self._cond.wait(deadline.remaining())
-
     def wait_read(self, peer_port, count, timeout):
         """Wait until the program's code has read ``count`` bytes from ``peer_port``.
 

@@ -25,6 +25,7 @@ K = 12          # tokens per k-gram: shorter runs are common Python idiom, not c
 WINDOW = 6      # winnowing window: a shared run of K + WINDOW - 1 = 17 tokens is always seen
 MIN_SHARED = 8  # fewer shared fingerprints than this is too little code to call a pair
 COMMON_SHARE = 0.5  # a fingerprint in more than this share of a class's submissions is boilerplate
+COMMON_MAX = 50     # ... or in more than this many: in a class of thousands, also bounds the pairs to count
 
 _DROP = {tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER}
 
@@ -96,8 +97,8 @@ def similar_pairs(prints, threshold=0.5):
     thousands stays cheap.
     """
     names = sorted(name for name, found in prints.items() if found)
-    # In a small class every fingerprint is "common": the cut starts at 4 submissions.
-    common = max(3, int(COMMON_SHARE * len(names)))
+    # The cut starts at 4 submissions: in a class of 4 a fingerprint all of them share is boilerplate.
+    common = max(3, min(COMMON_MAX, int(COMMON_SHARE * len(names))))
     holders = defaultdict(list)
     for name in names:
         for value in prints[name]:

@@ -91,8 +91,12 @@ def grade(job, *, class_folder, out, budget_s, stop, hurry, baseline=frozenset()
             return _record(job, "timeout", started_at, finished.duration_s,
                            reason=f"stopped after {budget_s:g} s (the time budget of one submission)", **fields)
         kept = Path(out) / REPORTS / folder
-        reason = display(_last_words(finished.stderr), (*resolved.aliases, (str(report), str(kept))))
+        # grader check names its scratch folders and, after a crash, its staff log (moved beside the reports).
+        aliases = (*resolved.aliases, (str(report), str(kept)),
+                   ("reports/grader-error.log", str(kept / "grader-error.log")))
+        reason = display(_last_words(finished.stderr), aliases)
         if finished.code == 2:
+            shutil.rmtree(kept, ignore_errors=True)  # an earlier grading's reports would be taken for this one's
             return _record(job, "ungradable", started_at, finished.duration_s, reason=reason,
                            **{**fields, "report_dir": ""})
         _keep(report, run_dir, kept)

@@ -8,7 +8,7 @@ that server passed server.accepts, else to the reference server.
 
 import pytest
 
-from grader.diagnose import source_static
+from grader.diagnose import creates_threads
 from grader.failures import CheckFailed
 from grader.i18n import _
 from grader.matching import notice_line
@@ -108,6 +108,6 @@ def test_client_threading(submission):
     """The client uses threading (a receiver thread)"""
     if submission.client is None:
         pytest.skip(_("no client was found in the submission"))
-    if not source_static(submission.source("client"), "threading"):
+    if not creates_threads(submission.source("client")):
         raise CheckFailed(_("The client's code never creates a threading.Thread, so it cannot receive while it "
                             "waits for the keyboard."), expected=_("a receiver thread"))

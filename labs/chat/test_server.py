@@ -6,7 +6,7 @@ points are in lab.toml.  Robots are the grader's own socket clients; see
 ``grader.chat`` for how they join, talk and leave.
 """
 
-from grader.diagnose import source_static, where_stuck
+from grader.diagnose import creates_threads, where_stuck
 from grader.failures import CheckFailed
 from grader.i18n import _
 from grader.plugin import check
@@ -215,7 +215,7 @@ def test_unicode(chat):
        hint=_("Start a threading.Thread for every client (target=a function that serves that client)."))
 def test_threading(submission, grading):
     """The server uses threading (a thread per client)"""
-    found = source_static(submission.source("server"), "threading")
+    found = creates_threads(submission.source("server"))
     runtime = sum(grading.thread_targets.values())
     if not found:
         raise CheckFailed(
