@@ -14,9 +14,8 @@ from grader.failures import CheckFailed
 from grader.i18n import _
 from grader.matching import attribution_line, notice_line, trim
 from grader.waiting import poll_until
+from grader.sandbox import Quiescence
 from grader.wire import Robot
-
-RESTLESS_GRACE = 0.05  # seconds: settle time for a server that never goes idle
 
 
 class Server:
@@ -48,7 +47,8 @@ class Chat:
         self.last_action = _("the session started")
         self.last_actor = None  # who did the last action: a failure's arrow starts there
         self.unread_names = []
-        self.restless = False
+        self.spinners = set()  # server threads found in a busy loop
+        self.noted_spin = False
 
     # -------------------------------------------------------------- pacing
     def wait_read(self, robot, timeout=None):
@@ -61,17 +61,18 @@ class Chat:
         return program.unread_bytes(self.server.port, robot.local_port) in (0, None) and program.alive()
 
     def settle(self, timeout=None):
-        """Wait until the server is idle: none of its threads running or runnable."""
+        """Wait until the server is idle: none of its threads running, but those found spinning.
+
+        A thread found spinning (a busy loop) is remembered and left out of
+        later settles, so a server with a busy loop is still paced properly.
+        """
         timeout = self.timeouts["settle"] if timeout is None else timeout
-        if self.restless:
-            # It never goes idle (a busy loop): waiting out the deadline at
-            # every step would only slow the check; a short grace will do.
-            timeout = min(timeout, RESTLESS_GRACE)
-        idle = bool(poll_until(self.server.program.idle_checker(), timeout))
-        if not idle and not self.restless and self.server.alive():
-            self.restless = True
-            self.transcript.add("grader", "note", _("the server never goes idle (a busy loop?)"))
-        return idle
+        quiescence = Quiescence(self.server.program, self.spinners)
+        poll_until(quiescence, timeout)
+        if quiescence.outcome == "spinning" and not self.noted_spin:
+            self.noted_spin = True
+            self.transcript.add("grader", "note", _("a thread of the server keeps running (a busy loop?)"))
+        return quiescence.outcome == "idle"
 
     def _mark_all(self):
         # What the server sent for earlier actions may still sit in a robot's

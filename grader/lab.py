@@ -16,7 +16,7 @@ DEFAULT_TIMEOUTS = {
     "startup": 5.0,     # the server must listen within this
     "handshake": 0.5,   # the server must read a robot's name line within this
     "expect": 0.5,      # a robot waits this long for an expected text
-    "settle": 0.2,      # the server must go idle after an action within this
+    "settle": 1.0,      # most the grader waits for the server to go idle (a busy loop: 0.15 s)
     "silence": 0.3,     # a robot listens this long to be sure nothing arrives
     "leave": 0.75,       # a leave notice counts as prompt within this
     "check": 30.0,      # pytest-timeout for one check (a grader bug if hit)

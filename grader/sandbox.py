@@ -241,11 +241,19 @@ class Program:
                 if listen:
                     return Listening(listen.get("host", "127.0.0.1"), int(listen["port"]), listen.get("where"))
                 if self.exit_code is not None:
-                    reason = "crashed" if any(e.get("ev") == "crash" for e in self.events) else "exited"
-                    raise StartupFailed(reason, self, deadline.elapsed())
+                    break
                 if deadline.expired():
                     raise StartupFailed("timeout", self, deadline.elapsed())
                 self._cond.wait(deadline.remaining())
+        # It exited: its last events (a crash report) may still be in the pipe.
+        self.wait_output_done(1.0)
+        with self._cond:
+            listens = [e for e in self.events if e.get("ev") == "listen"]
+            if listens:  # a server that daemonized itself: its child listens
+                listen = listens[0]
+                return Listening(listen.get("host", "127.0.0.1"), int(listen["port"]), listen.get("where"))
+            reason = "crashed" if any(e.get("ev") == "crash" for e in self.events) else "exited"
+        raise StartupFailed(reason, self, deadline.elapsed())
 
     def wait_exit(self, timeout):
         """Wait until the main process exits; return its exit code or None."""
@@ -338,39 +346,19 @@ class Program:
         self.wait_exit(seconds)
         return max(0.0, self.cpu_seconds() - before)
 
-    def activity(self):
-        """(threads running or runnable, total CPU nanoseconds run) of the program now.
-
-        Thread states are read one after another, not atomically: a GIL
-        hand-off between two reads can make every thread look blocked.  Two
-        equal samples in a row (see ``idle``) rule that out: a thread that ran
-        in between has more run time.
-        """
-        busy, ran = 0, 0
+    def threads(self):
+        """{thread id: (running or runnable, CPU nanoseconds run so far)} for the program and its descendants."""
+        found = {}
         for pid in self.tree_pids():
             try:
                 for thread in os.listdir(f"/proc/{pid}/task"):
                     with open(f"/proc/{pid}/task/{thread}/stat") as f:
-                        busy += f.read().rsplit(")", 1)[1].split()[0] == "R"
+                        running = f.read().rsplit(")", 1)[1].split()[0] == "R"
                     with open(f"/proc/{pid}/task/{thread}/schedstat") as f:
-                        ran += int(f.read().split()[0])
+                        found[int(thread)] = (running, int(f.read().split()[0]))
             except (OSError, ValueError, IndexError):
                 pass
-        return busy, ran
-
-    def idle_checker(self):
-        """A function that is true once the program has been idle for two samples in a row."""
-        previous = [None]
-
-        def idle():
-            if not self.alive():
-                return True
-            busy, ran = self.activity()
-            quiet = busy == 0 and previous[0] == ran
-            previous[0] = ran if busy == 0 else None
-            return quiet
-
-        return idle
+        return found
 
     def unread_bytes(self, server_port, client_port):
         """Bytes a connection's server side has not read yet (see ``grader.netstat``)."""
@@ -459,6 +447,60 @@ def _running(pid):
         with open(f"/proc/{pid}/stat") as f:
             return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except (OSError, IndexError):
+        return False
+
+
+class Quiescence:
+    """Samples a program's threads until it is idle, or one of them is found spinning.
+
+    Called repeatedly (``poll_until``); true when a verdict is reached, then
+    ``outcome`` is "idle" or "spinning".  Why per thread:
+
+    * thread states are read one after another, not atomically: a GIL
+      hand-off between two reads can make every thread look blocked.  Idle
+      means no thread runnable in two samples in a row with no CPU used in
+      between (a thread that ran meanwhile has more run time);
+    * a busy thread is either starved (runnable, waiting for a core on a
+      loaded machine: keep waiting) or spinning (runnable throughout
+      ``spin_window`` while taking at least half a core: stop waiting, and
+      judge idleness on the other threads from then on);
+    * with a spinner holding the GIL, a thread waiting for the GIL looks
+      blocked for up to 5 ms: quiet samples must then be ``quiet_gap`` apart.
+    """
+
+    def __init__(self, program, spinners, spin_window=0.15, quiet_gap=0.006):
+        self.program = program
+        self.spinners = spinners  # thread ids known to spin: shared by the caller across settles
+        self.spin_window = spin_window
+        self.quiet_gap = quiet_gap if spinners else 0.0
+        self.busy_since = {}
+        self.quiet_from = None
+        self.outcome = None
+
+    def __call__(self):
+        if not self.program.alive():
+            self.outcome = "idle"
+            return True
+        now = time.monotonic()
+        threads = self.program.threads()
+        busy = {tid: ran for tid, (running, ran) in threads.items() if running and tid not in self.spinners}
+        for tid in list(self.busy_since):
+            if tid not in busy:
+                del self.busy_since[tid]
+        for tid, ran in busy.items():
+            since, ran_then = self.busy_since.setdefault(tid, (now, ran))
+            if now - since >= self.spin_window and ran - ran_then >= 0.5e9 * (now - since):
+                self.spinners.add(tid)
+                self.outcome = "spinning"
+                return True
+        others = sum(ran for tid, (_running, ran) in threads.items() if tid not in self.spinners)
+        if busy:
+            self.quiet_from = None
+        elif self.quiet_from is None or self.quiet_from[1] != others:
+            self.quiet_from = (now, others)
+        elif now - self.quiet_from[0] >= self.quiet_gap:
+            self.outcome = "idle"
+            return True
         return False
 
 
