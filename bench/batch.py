@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,8 +84,12 @@ def main():
         for workers in args.workers:
             out = scratch / f"out-{workers}"
             took, done = batch(folder, out, "--workers", workers)
+            if done.returncode not in (0, 1, 3):
+                sys.exit(f"grader batch failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
             runs[workers] = verdicts(out)
-            print(f"workers={workers}: {took:6.1f} s  {60 * count / took:5.1f} submissions/min  exit={done.returncode}")
+            statuses = Counter(status for status, _checks in runs[workers].values())
+            print(f"workers={workers}: {took:6.1f} s  {60 * count / took:5.1f} submissions/min  "
+                  f"exit={done.returncode}  {dict(sorted(statuses.items()))}", flush=True)
         first = next(iter(runs.values()))
         differing = {w: sorted(n for n in first if run.get(n) != first[n]) for w, run in runs.items()}
         print("same verdicts in every run:", all(not d for d in differing.values()), differing)

@@ -14,7 +14,7 @@ from grader.failures import CheckFailed
 from grader.i18n import _
 from grader.matching import attribution_line, notice_line, trim
 from grader.waiting import poll_until
-from grader.sandbox import Quiescence
+from grader.quiescence import Quiescence
 from grader.wire import Robot
 
 

@@ -174,7 +174,8 @@ def run_batch(args, stdout, stderr):
         finally:
             signal.signal(signal.SIGTERM, previous)
         finish(the_plan, options, book, summary)
-        rows = [row for row in book.latest() if row.name in {e.name for e in the_plan.selected}]
+        selected = {entry.name for entry in the_plan.selected}
+        rows = [row for row in book.latest() if row.name in selected]
     _print_batch_summary(summary, rows, shard, stdout)
     if summary.interrupted:
         print(f"grader: interrupted; what was graded is kept in {out}", file=stderr)

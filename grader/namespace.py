@@ -30,7 +30,8 @@ from pathlib import Path
 
 import psutil
 
-from grader.sandbox import Program, sweep
+from grader.processes import sweep
+from grader.program import Program
 from grader.waiting import Deadline, poll_until
 
 POD_INIT = Path(__file__).parent / "shim" / "pod_init.py"

@@ -10,11 +10,7 @@ programmatically; ``pytest labs/chat --submission PATH`` works as well.
 
 import codecs
 import json
-import shutil
-import threading
 import time
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
@@ -25,11 +21,10 @@ from grader.chat import Chat, Server
 from grader.errors import GraderError
 from grader.failures import CheckFailed
 from grader.i18n import _, set_language
-from grader.lab import load_lab, reference_path
-from grader.pods import CheckPod, make_pod
+from grader.lab import load_lab
+from grader.program import StartupFailed
 from grader.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult
-from grader.sandbox import StartupFailed
-from grader.submission import copy_tree, discover, make_workdir
+from grader.session import GradingSession
 from grader.terminal import ClientSession
 from grader.wire import Transcript
 
@@ -75,153 +70,17 @@ def pytest_configure(config):
         config.pluginmanager.register(grading, "chatlab-grading")
 
 
-class Grading:
-    """One grading session: the submission, the lab, and the results so far."""
+class Grading(GradingSession):
+    """The pytest side of a grading session: hooks that run checks and collect their results."""
 
     def __init__(self, config):
-        self.config = config
-        self.workdir = make_workdir()
         try:
-            self.submission = discover(
-                config.getoption("submission"),
-                server=config.getoption("submission_server"),
-                client=config.getoption("submission_client"),
-                workdir=self.workdir / "submission",
-            )
+            super().__init__(config.getoption("submission"), server=config.getoption("submission_server"),
+                             client=config.getoption("submission_client"),
+                             isolation=config.getoption("grader_isolation"))
         except GraderError as exc:
-            shutil.rmtree(self.workdir, ignore_errors=True)
             raise pytest.UsageError(str(exc)) from None
-        self.isolation = config.getoption("grader_isolation")
-        self.lab = None
-        self.results = {}
-        self.notes = []
-        self.thread_targets = Counter()
-        self.isolation_used = None
-        self._copies = 0
-        self._copy_lock = threading.Lock()
-        self._starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spare-pod")
-        self._spare = None
-        self._spares_wanted = True
-        self._closers = []
-        self._profile = None
-        self._pod = None
-        self._pod_lock = threading.Lock()
-        self.collected = set()
-        self.started = time.monotonic()
-
-    # ------------------------------------------------------------- helpers
-    def take_pod(self):
-        """A pod for the next check, with the submission's server already starting in it.
-
-        The server of check N+1 starts while check N runs: a passing check
-        then costs only the time the student's code takes, not an
-        interpreter start-up.
-        """
-        spare, self._spare = self._spare, None
-        return spare.result() if spare is not None else self._new_pod()
-
-    def prepare_next(self):
-        """Start the next check's server in the background, now that this one listens.
-
-        Not before: a server that never starts (or hogs the machine while
-        trying) must not get company.  Spawning costs ~20 ms of the grader's
-        own time: off the critical path.
-        """
-        if self._spares_wanted and self._spare is None:
-            self._spare = self._starter.submit(self._new_pod)
-
-    def _session_pod(self):
-        with self._pod_lock:
-            if self._pod is None:
-                self._pod = make_pod(self.isolation, self.lab.limits, self.workdir)
-            return self._pod
-
-    def _new_pod(self):
-        pod = CheckPod(self._session_pod())
-        root = self.fresh_copy()
-        script = root / self.submission.relative(self.submission.server)
-        pod.server_program = pod.start(script, role="server", root=root)
-        return pod
-
-    def own_server_profile(self):
-        """(does the student's server accept clients, does it announce names), for the client checks.
-
-        From server.accepts and server.join_notice when they ran in this
-        session; else (the client checks running in a session of their own)
-        from a short probe with the same steps.
-        """
-        if self._profile is None:
-            accepts = self.results.get("server.accepts")
-            notice = self.results.get("server.join_notice")
-            if accepts is not None:
-                self._profile = (accepts.status == PASSED, notice is not None and notice.status == PASSED)
-            else:
-                self._profile = self._probe_own_server()
-        return self._profile
-
-    def _probe_own_server(self):
-        pod = self._new_pod()
-        chat = None
-        try:
-            listening = pod.server_program.wait_listening(self.lab.timeout("startup"))
-            chat = Chat(Server(pod.server_program, listening), pod, Transcript(), self.lab.timeouts)
-            alice = chat.join("Alice")
-            if chat.unread_names or alice.ending is not None:
-                return False, False
-            chat.join("Bob")
-            try:
-                chat.expect_notice(alice, "Bob")
-                return True, True
-            except CheckFailed:
-                return True, False
-        except (StartupFailed, CheckFailed):
-            return False, False
-        finally:
-            if chat is not None:
-                chat.dispose()
-            self.close_later(pod)
-
-    def close_later(self, pod):
-        """Tear ``pod`` down in the background; the session waits for it at the end."""
-        closer = threading.Thread(target=pod.close, name="pod-teardown")
-        closer.start()
-        self._closers.append(closer)
-
-    def stop_spares(self):
-        self._spares_wanted = False
-        if self._spare is not None:
-            self._spare.result().close()
-            self._spare = None
-
-    def _next_copy(self):
-        with self._copy_lock:
-            self._copies += 1
-            return self._copies
-
-    def fresh_reference(self):
-        """A temporary copy of the reference server, for checks of the student's client."""
-        folder = self.workdir / f"reference{self._next_copy()}"
-        folder.mkdir()
-        shutil.copyfile(reference_path() / "server.py", folder / "server.py")
-        return folder
-
-    def fresh_copy(self):
-        """A new temporary copy of the submission for one check."""
-        return copy_tree(self.submission, self.workdir / f"run{self._next_copy()}")
-
-    def note(self, text):
-        if text not in self.notes:
-            self.notes.append(text)
-
-    def observe(self, program):
-        """Remember what the shim saw: redirected addresses, threads started."""
-        for event in program.events_of("bind"):
-            where = f" ({event['where']})" if event.get("where") else ""
-            self.note(_("The server's bind({requested}){where} was redirected to a port chosen by the grader.").format(
-                requested=event.get("requested"), where=where))
-        for event in program.events_of("thread"):
-            if event.get("where"):
-                self.thread_targets[event.get("target") or "?"] += 1
+        self.config = config
 
     # --------------------------------------------------------------- hooks
     def pytest_collection_modifyitems(self, session, config, items):
@@ -266,19 +125,12 @@ class Grading:
             self.results[result.id] = result
 
     def pytest_sessionfinish(self, session):
-        self.stop_spares()
-        self._starter.shutdown(wait=True)
-        for closer in self._closers:
-            closer.join(timeout=10)
-        if self._pod is not None:
-            self._pod.close()
+        self.close()
         target = self.config.getoption("grader_results")
         if target:
             data = {"checks": [asdict(result) for result in self.result_list()], "notes": self.notes,
                     "isolation": self.isolation_used}
             Path(target).write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
-        shutil.rmtree(self.workdir, ignore_errors=True)
-
     def pytest_terminal_summary(self, terminalreporter):
         if self.config.pluginmanager.get_plugin("chatlab-runner") is not None:
             return  # `grader check` prints its own table

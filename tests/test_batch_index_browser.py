@@ -17,7 +17,8 @@ from test_report_browser import CHROMIUM, chromium
 from grader.batch.export import write_outputs
 from grader.gradebook import CheckRow, Gradebook, Record
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (apt-get install chromium)")
+pytestmark = pytest.mark.skipif(CHROMIUM is None,
+                                reason="headless Chromium is not installed (apt-get install chromium)")
 SCREENSHOTS = ROOT / "reports" / "screenshots"
 CHECKS = [("server.starts", 1), ("server.accepts", 1), ("server.join_notice", 1), ("server.broadcast", 2),
           ("server.attribution", 1), ("server.multi_user", 2), ("server.concurrency", 2), ("server.leave_notice", 1),

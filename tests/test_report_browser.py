@@ -9,7 +9,10 @@ screenshot goes to reports/screenshots/ for CI to keep.
 import html
 import re
 import shutil
+import os
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -47,7 +50,36 @@ def chromium(url, profile, *extra, width=1200, height=2000):
     command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-crash-reporter",
                "--hide-scrollbars", f"--user-data-dir={profile}", f"--window-size={width},{height}", *extra, url]
-    return subprocess.run(command, capture_output=True, text=True, timeout=90, stdin=subprocess.DEVNULL)
+    # A session of its own: when the browser returns, its helper processes
+    # (zygotes, crash handler) go with it instead of lingering.
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=90)
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
+        _wait_group_gone(process.pid)
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def _wait_group_gone(group, seconds=5.0):
+    """Until no process of the group is left (they come to us, the subreaper, to be reaped)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        except ChildProcessError:
+            pass
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.02)  # a bounded poll: dying processes send no notice we can wait on
 
 
 def probe(page, tmp_path, width):

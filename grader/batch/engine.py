@@ -7,9 +7,9 @@ batch keeps what was done; ``finish`` writes grades.csv and the index.
 Nothing here prints: progress goes to the caller's callback.
 """
 
-import time
 import os
 import threading
+import time
 import traceback
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -112,10 +112,21 @@ def execute(the_plan, options, book, on_record=None, stop=None, hurry=None, own_
         reaper.become_subreaper()
     pool = ThreadPoolExecutor(max_workers=max(1, options.workers), thread_name_prefix="grading")
     pending = {pool.submit(_grade_safely, job, options, stop, hurry, baseline) for job in the_plan.jobs}
+    finished = []  # done, not yet recorded: a Ctrl-C while recording must not lose them
     try:
-        while pending:
+        while pending or finished:
             try:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                if not finished:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    finished = [future for future in done if not future.cancelled()]
+                while finished:
+                    record = finished[0].result()
+                    if record is not None:  # None: stopped before it ended, nothing to keep
+                        book.record(record, batch)
+                        summary.graded += 1
+                        if on_record:
+                            on_record(record)
+                    finished.pop(0)
             except KeyboardInterrupt:
                 summary.interrupted = True
                 if stop.is_set():  # a second Ctrl-C: no more grace
@@ -123,17 +134,6 @@ def execute(the_plan, options, book, on_record=None, stop=None, hurry=None, own_
                 stop.set()
                 for future in pending:
                     future.cancel()
-                continue
-            for future in done:
-                if future.cancelled():
-                    continue
-                record = future.result()
-                if record is None:  # stopped before it ended: nothing to keep
-                    continue
-                book.record(record, batch)
-                summary.graded += 1
-                if on_record:
-                    on_record(record)
     finally:
         if pending:  # leaving early (an error of ours): the gradings still running are stopped, not orphaned
             stop.set()

@@ -65,13 +65,12 @@ def class_view(book, title, pairs=(), threshold=0.5):
             previous = seen[check.id]
     rows = []
     for row in latest:
-        folder = row.report_dir
-        has_report = bool(folder) and row.status in ("graded", "timeout", "error")
+        # Only a graded row links its report: a timeout or a crash left none worth reading.
+        linked = row.report_dir if row.status == "graded" and row.report_dir else ""
         rows.append(StudentRow(
             row.name, row.student, row.student_id, row.source, row.status, row.score, row.max_score, row.reason,
             {check.id: check for check in row.checks},
-            f"{folder}/report.html" if has_report and row.status == "graded" else "",
-            f"{folder}/summary.json" if has_report and row.status == "graded" else "",
+            f"{linked}/report.html" if linked else "", f"{linked}/summary.json" if linked else "",
             row.started_at, row.duration_s))
     labs = sorted({" ".join(row.lab[:2]) + f" ({row.lab[2]})" for row in latest if row.lab})
     graders = sorted({f"{row.grader[0]} ({row.grader[1]})" for row in latest if row.grader})

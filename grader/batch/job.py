@@ -64,55 +64,59 @@ def program_texts(target):
 
 def grade(job, *, class_folder, out, budget_s, stop, hurry, baseline=frozenset(), lab_arg=None):
     """Grade ``job``'s entry into ``out``/submissions/; return its Record, or None if stopped."""
-    entry = job.entry
     started_at = now()
     scratch = Path(tempfile.mkdtemp(prefix="chatlab-batch-"))
     try:
         (scratch / "input").mkdir()
+        (scratch / "run").mkdir()
         try:
-            resolved = resolve(entry, scratch / "input", class_folder)
+            resolved = resolve(job.entry, scratch / "input", class_folder)
         except Ungradable as exc:
             return _record(job, "ungradable", started_at, 0.0, reason=str(exc))
         prints = fingerprints(program_texts(resolved.target), baseline)
-        report = scratch / "report"
-        run_dir = scratch / "run"
-        run_dir.mkdir()
-        command = worker.check_command(resolved.target, report, report / "summary.json",
+        command = worker.check_command(resolved.target, scratch / "report", scratch / "report" / "summary.json",
                                        lang=job.options.get("lang"), isolation=job.options["isolation"], lab=lab_arg)
         if stop.is_set():
             return None
-        finished = worker.run(command, run_dir, budget_s, stop, hurry)
+        finished = worker.run(command, scratch / "run", budget_s, stop, hurry)
         if finished.interrupted:
             return None
-        folder = report_folder_name(entry.name)
-        fields = dict(fingerprints=prints, exit_code=finished.code, report_dir=f"{REPORTS}/{folder}")
-        if finished.timed_out:
-            _keep(report, run_dir, Path(out) / REPORTS / folder)
-            return _record(job, "timeout", started_at, finished.duration_s,
-                           reason=f"stopped after {budget_s:g} s (the time budget of one submission)", **fields)
-        kept = Path(out) / REPORTS / folder
-        # grader check names its scratch folders and, after a crash, its staff log (moved beside the reports).
-        aliases = (*resolved.aliases, (str(report), str(kept)),
-                   ("reports/grader-error.log", str(kept / "grader-error.log")))
-        reason = display(_last_words(finished.stderr), aliases)
-        if finished.code == 2:
-            shutil.rmtree(kept, ignore_errors=True)  # an earlier grading's reports would be taken for this one's
-            return _record(job, "ungradable", started_at, finished.duration_s, reason=reason,
-                           **{**fields, "report_dir": ""})
-        _keep(report, run_dir, kept)
-        summary = kept / "summary.json"
-        if finished.code in (0, 1, 3) and summary.is_file():
-            # Exit 3 with results: some check hit a grader error; the verdicts are kept, the run is graded again.
-            data = json.loads(summary.read_text(encoding="utf-8"))
-            checks = tuple(CheckRow(c["id"], c["title"], c["status"], c["score"], c["max_score"],
-                                    c.get("message", ""), c.get("hint", "")) for c in data["checks"])
-            return _record(job, "graded" if finished.code != 3 else "error", started_at, finished.duration_s,
-                           score=data["score"], max_score=data["max_score"], isolation=data.get("isolation", ""),
-                           checks=checks, reason="" if finished.code != 3 else reason, **fields)
-        return _record(job, "error", started_at, finished.duration_s,
-                       reason=reason or f"grader check ended with exit code {finished.code}", **fields)
+        return _verdict(job, finished, resolved, scratch, Path(out), started_at, budget_s, prints)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _verdict(job, finished, resolved, scratch, out, started_at, budget_s, prints):
+    """The Record of a ``grader check`` that ended, its reports moved into the gradebook's folder."""
+    report, run_dir = scratch / "report", scratch / "run"
+    folder = report_folder_name(job.entry.name)
+    kept = out / REPORTS / folder
+    fields = dict(fingerprints=prints, exit_code=finished.code, report_dir=f"{REPORTS}/{folder}")
+    if finished.timed_out:
+        _keep(report, run_dir, kept)
+        return _record(job, "timeout", started_at, finished.duration_s,
+                       reason=f"stopped after {budget_s:g} s (the time budget of one submission)", **fields)
+    # grader check names its scratch folders and, after a crash, its staff log (moved beside the reports).
+    aliases = (*resolved.aliases, (str(report), str(kept)),
+               ("reports/grader-error.log", str(kept / "grader-error.log")))
+    reason = display(_last_words(finished.stderr), aliases)
+    if finished.code == 2:
+        shutil.rmtree(kept, ignore_errors=True)  # an earlier grading's reports would be taken for this one's
+        return _record(job, "ungradable", started_at, finished.duration_s, reason=reason,
+                       **{**fields, "report_dir": ""})
+    _keep(report, run_dir, kept)
+    summary = kept / "summary.json"
+    if finished.code not in (0, 1, 3) or not summary.is_file():
+        return _record(job, "error", started_at, finished.duration_s,
+                       reason=reason or f"grader check ended with exit code {finished.code}", **fields)
+    # Exit 3 with results: some check hit a grader error; the verdicts are kept, and graded again next time.
+    data = json.loads(summary.read_text(encoding="utf-8"))
+    checks = tuple(CheckRow(c["id"], c["title"], c["status"], c["score"], c["max_score"], c.get("message", ""),
+                            c.get("hint", "")) for c in data["checks"])
+    status = "error" if finished.code == 3 else "graded"
+    return _record(job, status, started_at, finished.duration_s, score=data["score"], max_score=data["max_score"],
+                   isolation=data.get("isolation", ""), checks=checks, reason=reason if status == "error" else "",
+                   **fields)
 
 
 def _last_words(stderr):

@@ -61,7 +61,7 @@ def score_histogram(view):
                      "y": round(top_margin + plot_h - bar_h, 1), "h": round(bar_h, 1), "count": count,
                      "label": label, "cx": round(left + (index + 0.5) * step, 1),
                      "show_label": bins <= 16 or index % math.ceil(bins / 16) == 0})
-    ticks = sorted({0, highest, *(round(highest * f) for f in (0.5,))})
+    ticks = sorted({0, round(highest / 2), highest})
     return {"width": CHART_WIDTH, "height": height, "left": left, "bottom": height - bottom, "top": top_margin,
             "right": CHART_WIDTH - 8, "bars": bars, "max": top,
             "ticks": [{"y": round(top_margin + plot_h - plot_h * t / highest, 1), "value": t} for t in ticks]}

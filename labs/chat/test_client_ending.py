@@ -80,7 +80,8 @@ def test_client_server_gone(client_session):
         printed = program.stdout.total - out_before
         empty = program.stdout.empty_lines - empty_before
         message = _("After the server was killed, the client was still running {s:.0f} s later.").format(s=QUIT_TIMEOUT)
-        if cpu > 0.25 * QUIT_TIMEOUT:
+        if cpu > 0.1 * QUIT_TIMEOUT or empty > 10:
+            # On a loaded machine a busy loop gets less than a core: the empty lines tell it too.
             message += " " + _("It used {pct:.0f}% of a CPU core: a busy loop (recv() returns b'' forever once "
                                "the server is gone).").format(pct=100 * cpu / QUIT_TIMEOUT)
         if empty > 10:

@@ -1,0 +1,85 @@
+"""Processes of student programs: their environment, their start, and finding them again.
+
+Every student program carries a token in its environment (``CHATLAB_POD``):
+a double-forked daemon leaves its process group and is re-parented to init,
+so neither killpg nor a walk of children finds it; it does keep the
+environment it inherited.
+"""
+
+import os
+import subprocess
+
+import psutil
+
+TOKEN_VAR = "CHATLAB_POD"
+
+
+def clean_environment(token, home):
+    """The environment a student program sees: nothing of the grader's."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONUTF8": "1",
+        "PYTHONIOENCODING": "utf-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        TOKEN_VAR: token,
+    }
+
+
+def launch_here(argv, *, env, cwd, stdin, fds):
+    """Start a program on this machine, in a process group of its own (the fallback isolation)."""
+    return subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        pass_fds=tuple(fds.values()),
+        start_new_session=True,  # its own process group: one signal reaches all of it
+    )
+
+
+def sweep(token, prefix=False):
+    """Live processes carrying the pod's token in their environment.
+
+    A double-forked daemon leaves the process group and is re-parented to
+    init, so neither killpg nor a walk of children finds it; it does keep the
+    environment it inherited.
+    """
+    found = []
+    me = os.getpid()
+    for process in psutil.process_iter():
+        if process.pid == me:
+            continue
+        try:
+            value = process.environ().get(TOKEN_VAR, "")
+            mine = value.startswith(token + "-") if prefix else value == token
+            if mine and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)
+        except psutil.Error:
+            continue
+    return found
+
+
+def is_running(pid):
+    """True if ``pid`` exists and is not a zombie (cheap: one read of /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
+def user_processes():
+    uid = os.getuid()
+    count = 0
+    for process in psutil.process_iter(["uids"]):
+        try:
+            count += process.info["uids"].real == uid
+        except (psutil.Error, AttributeError):
+            pass
+    return count

@@ -1,0 +1,424 @@
+"""One student program: started through the shim, watched, and stopped for good.
+
+A ``Program`` is one Python script run through the shim (``grader/shim/
+bootstrap.py``) with a clean environment, a temporary copy of the
+submission as its working folder, resource limits, and bounded output
+capture.  Readers drain its stdout, stderr and the shim's event channel
+continuously; everything it reports is plain data for the scenarios and
+the diagnoses.  Who starts it (here, or inside a namespace pod) is the
+launcher's business.
+"""
+
+import ast
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from grader import netstat
+from grader.capture import BoundedCapture
+from grader.processes import clean_environment, is_running, launch_here, sweep, user_processes
+from grader.waiting import Deadline, poll_until
+
+BOOTSTRAP = Path(__file__).parent / "shim" / "bootstrap.py"
+
+
+@dataclass(frozen=True)
+class Listening:
+    host: str
+    port: int
+    where: str | None = None
+
+
+class StartupFailed(Exception):
+    """The program did not start listening; ``reason`` is exited, timeout or crashed."""
+
+    def __init__(self, reason, program, waited_s):
+        super().__init__(reason)
+        self.reason = reason
+        self.program = program
+        self.waited_s = waited_s
+
+
+class Program:
+    """One running student program (the server, or the client) and what it reported."""
+
+    def __init__(self, script, *, role, root, token, limits, args=(), connect_port=None, stdin=False,
+                 launcher=None):
+        self.launcher = launcher or launch_here
+        self.script = Path(script)
+        self.role = role
+        self.root = Path(root)
+        self.token = token
+        self.limits = limits
+        self.args = list(args)
+        self.connect_port = connect_port
+        self.want_stdin = stdin
+        self.events = []
+        self.read_from = {}  # peer port -> bytes the program's code has read from it
+        self.stdout = BoundedCapture(limits.get("output_kb", 64) * 1024)
+        self.stderr = BoundedCapture(limits.get("output_kb", 64) * 1024)
+        self.proc = None
+        self.started_at = None
+        self.exit_code = None
+        self.exited_at = None
+        self.stop_requested_at = None
+        self._streams_done = 0
+        self._cond = threading.Condition()
+        self._stacks = bytearray()
+        self._threads = []
+        self._known_pids = set()
+        self.on_output = None  # callback(stream_name, bytes) for transcripts
+
+    # ----------------------------------------------------------------- start
+    def start(self):
+        event_r, event_w = os.pipe()
+        stack_r, stack_w = os.pipe()
+        config = {"fd": event_w, "stack_fd": stack_w, "root": str(self.root), "host": "127.0.0.1", "role": self.role}
+        config.update({f"limit.{k}": v for k, v in self.limits.items() if k not in ("output_kb", "processes")})
+        if os.geteuid() != 0 and "processes" in self.limits:
+            # RLIMIT_NPROC counts all of the user's processes: allow what they
+            # already run plus the lab's allowance.
+            config["limit.processes"] = user_processes() + self.limits["processes"]
+        if self.role == "server":
+            config["bind_port"] = 0
+        if self.connect_port:
+            config["connect_port"] = self.connect_port
+        env = clean_environment(self.token, self.root)
+        env["CHATLAB_SHIM"] = ";".join(f"{key}={value}" for key, value in config.items())
+        # -I: nothing from the grader's environment; -S: no .pth processing
+        # (the shim adds site-packages itself); -u: unbuffered; -B: no .pyc.
+        argv = [sys.executable, "-I", "-S", "-u", "-X", "utf8", "-B", str(BOOTSTRAP), str(self.script), *self.args]
+        try:
+            self.proc = self.launcher(argv, env=env, cwd=self.root, stdin=self.want_stdin,
+                                      fds={"fd": event_w, "stack_fd": stack_w})
+        finally:
+            os.close(event_w)
+            os.close(stack_w)
+        self.started_at = time.monotonic()
+        self._known_pids.add(self.proc.pid)
+        self._spawn(self._read_events, event_r)
+        self._spawn(self._read_stream, self.proc.stdout, self.stdout, "stdout")
+        self._spawn(self._read_stream, self.proc.stderr, self.stderr, "stderr")
+        self._spawn(self._read_stacks, stack_r)
+        self._spawn(self._wait_exit)
+        return self
+
+    def _spawn(self, target, *args):
+        thread = threading.Thread(target=target, args=args, daemon=True, name=f"{self.role}-{target.__name__}")
+        thread.start()
+        self._threads.append(thread)
+
+    def _read_events(self, fd):
+        buffer = b""
+        with os.fdopen(fd, "rb", buffering=0) as pipe:
+            while True:
+                chunk = pipe.read(65536)
+                if not chunk:
+                    break
+                buffer += chunk
+                *lines, buffer = buffer.split(b"\n")
+                parsed = []
+                reads = {}
+                for line in lines:
+                    try:
+                        event = ast.literal_eval(line.decode("ascii"))
+                    except (ValueError, SyntaxError, UnicodeDecodeError, MemoryError, RecursionError):
+                        continue  # a student writing to our fd gets nothing for it
+                    if not isinstance(event, dict):
+                        continue
+                    if event.get("ev") == "recv":
+                        try:
+                            reads[int(event["peer"])] = reads.get(int(event["peer"]), 0) + int(event["n"])
+                        except (KeyError, TypeError, ValueError):
+                            pass
+                    elif len(self.events) + len(parsed) < 10000:
+                        event["t"] = time.monotonic()
+                        parsed.append(event)
+                with self._cond:
+                    self.events.extend(parsed)
+                    for peer, count in reads.items():
+                        self.read_from[peer] = self.read_from.get(peer, 0) + count
+                    self._cond.notify_all()
+        with self._cond:
+            self._streams_done += 1
+            self._cond.notify_all()
+
+    def _read_stream(self, pipe, capture, name):
+        with pipe:
+            while True:
+                chunk = pipe.read1(65536) if hasattr(pipe, "read1") else pipe.read(65536)
+                if not chunk:
+                    break
+                capture.feed(chunk)
+                if self.on_output is not None:
+                    self.on_output(name, chunk)
+        with self._cond:
+            self._streams_done += 1
+            self._cond.notify_all()
+
+    def output_done(self):
+        """Whether stdout, stderr and the shim's events have all reached their end."""
+        with self._cond:
+            return self._streams_done >= 3
+
+    def wait_output_done(self, timeout):
+        """After an exit: wait until the readers have taken all the program printed."""
+        deadline = Deadline(timeout)
+        with self._cond:
+            while self._streams_done < 3 and not deadline.expired():
+                self._cond.wait(deadline.remaining())
+            return self._streams_done >= 3
+
+    def _read_stacks(self, fd):
+        with os.fdopen(fd, "rb", buffering=0) as pipe:
+            while True:
+                chunk = pipe.read(65536)
+                if not chunk:
+                    break
+                with self._cond:
+                    if len(self._stacks) < 256 * 1024:
+                        self._stacks += chunk
+                    self._cond.notify_all()
+
+    def _wait_exit(self):
+        code = self.proc.wait()
+        with self._cond:
+            self.exit_code = code
+            self.exited_at = time.monotonic()
+            self._cond.notify_all()
+
+    def exited_by_itself(self):
+        """Whether the program ended before the grader began stopping it (a crash, an exit)."""
+        with self._cond:
+            return self.exit_code is not None and (self.stop_requested_at is None
+                                                   or self.exited_at < self.stop_requested_at)
+
+    # ----------------------------------------------------------- observation
+    @property
+    def pid(self):
+        return self.proc.pid if self.proc else None
+
+    def alive(self):
+        return self.proc is not None and self.exit_code is None
+
+    def events_of(self, kind):
+        with self._cond:
+            return [e for e in self.events if e.get("ev") == kind]
+
+    def wait_listening(self, timeout):
+        """Wait for the shim's listen event; raise StartupFailed if it never comes."""
+        deadline = Deadline(timeout)
+        with self._cond:
+            while True:
+                # The main process's listen; a forked child's only once the
+                # main process is gone (a server that daemonizes itself).
+                listens = [e for e in self.events if e.get("ev") == "listen"]
+                main = [e for e in listens if "child" not in e]
+                listen = (main or (listens if self.exit_code is not None else []) or [None])[0]
+                if listen:
+                    return Listening(listen.get("host", "127.0.0.1"), int(listen["port"]), listen.get("where"))
+                if self.exit_code is not None:
+                    break
+                if deadline.expired():
+                    raise StartupFailed("timeout", self, deadline.elapsed())
+                self._cond.wait(deadline.remaining())
+        # It exited: its last events (a crash report) may still be in the pipe.
+        self.wait_output_done(1.0)
+        with self._cond:
+            listens = [e for e in self.events if e.get("ev") == "listen"]
+            if listens:  # a server that daemonized itself: its child listens
+                listen = listens[0]
+                return Listening(listen.get("host", "127.0.0.1"), int(listen["port"]), listen.get("where"))
+            reason = "crashed" if any(e.get("ev") == "crash" for e in self.events) else "exited"
+        raise StartupFailed(reason, self, deadline.elapsed())
+
+    def wait_exit(self, timeout):
+        """Wait until the main process exits; return its exit code or None."""
+        deadline = Deadline(timeout)
+        with self._cond:
+            while self.exit_code is None and not deadline.expired():
+                self._cond.wait(deadline.remaining())
+            return self.exit_code
+
+    def wait_read(self, peer_port, count, timeout):
+        """Wait until the program's code has read ``count`` bytes from ``peer_port``.
+
+        The shim reports every recv(); a program that reads some other way
+        (os.read on the fd...) is checked in the kernel's socket queue once
+        the wait is over.
+        """
+        deadline = Deadline(timeout)
+        with self._cond:
+            while self.read_from.get(peer_port, 0) < count:
+                if self.exit_code is not None or deadline.expired():
+                    break
+                self._cond.wait(deadline.remaining())
+            else:
+                return True
+        return False
+
+    def tree_pids(self):
+        """The main process and its descendants, from /proc's children lists (cheap)."""
+        if self.proc is None:
+            return []
+        found, queue = [], [self.proc.pid]
+        while queue:
+            pid = queue.pop()
+            found.append(pid)
+            try:
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/children") as f:
+                        queue.extend(int(child) for child in f.read().split())
+            except OSError:
+                continue
+        self._known_pids.update(found)
+        return found
+
+    def wait_until(self, predicate, timeout):
+        """Wait until ``predicate(events)`` or the program exits; return the predicate's last value."""
+        deadline = Deadline(timeout)
+        with self._cond:
+            while True:
+                value = predicate(self.events)
+                if value or self.exit_code is not None or deadline.expired():
+                    return value
+                self._cond.wait(deadline.remaining())
+
+    def wait_count(self, kind, count, timeout):
+        """Wait until more than ``count`` shim events of ``kind`` have come; False if not in time."""
+        deadline = Deadline(timeout)
+        with self._cond:
+            while sum(1 for e in self.events if e.get("ev") == kind) <= count:
+                if self.exit_code is not None or deadline.expired():
+                    return False
+                self._cond.wait(deadline.remaining())
+            return True
+
+    def processes(self):
+        """The program's live processes: its main process and every descendant."""
+        if self.proc is None:
+            return []
+        try:
+            main = psutil.Process(self.proc.pid)
+            found = [main] + main.children(recursive=True)
+        except psutil.Error:
+            found = []
+        self._known_pids.update(p.pid for p in found)
+        return found
+
+    def cpu_seconds(self):
+        """User+system CPU time used so far by the program and its descendants."""
+        total = 0.0
+        for process in self.processes():
+            try:
+                times = process.cpu_times()
+                total += times.user + times.system
+            except psutil.Error:
+                pass
+        return total
+
+    def cpu_over(self, seconds):
+        """CPU seconds used during the next ``seconds`` (a measurement window, cut short if it exits)."""
+        before = self.cpu_seconds()
+        self.wait_exit(seconds)
+        return max(0.0, self.cpu_seconds() - before)
+
+    def threads(self):
+        """{thread id: (running or runnable, CPU nanoseconds run so far)} for the program and its descendants."""
+        found = {}
+        for pid in self.tree_pids():
+            try:
+                for thread in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{thread}/stat") as f:
+                        running = f.read().rsplit(")", 1)[1].split()[0] == "R"
+                    with open(f"/proc/{pid}/task/{thread}/schedstat") as f:
+                        found[int(thread)] = (running, int(f.read().split()[0]))
+            except (OSError, ValueError, IndexError):
+                pass
+        return found
+
+    def unread_bytes(self, server_port, client_port):
+        """Bytes a connection's server side has not read yet (see ``grader.netstat``)."""
+        if self.proc is None:
+            return None
+        return netstat.unread_bytes(self.proc.pid, server_port, client_port)
+
+    def stacks(self, timeout=1.0):
+        """Every thread's Python stack, dumped by the shim on SIGUSR1 ('' if unavailable)."""
+        if not self.alive():
+            return ""
+        with self._cond:
+            self._stacks.clear()
+        try:
+            os.kill(self.proc.pid, signal.SIGUSR1)
+        except OSError:
+            return ""
+        deadline = Deadline(timeout)
+        with self._cond:
+            while not self._stacks and not deadline.expired():
+                self._cond.wait(deadline.remaining())
+            # faulthandler writes the dump in several writes from its signal
+            # handler; wait until no more arrives for a moment.
+            size = -1
+            while size != len(self._stacks) and not deadline.expired():
+                size = len(self._stacks)
+                self._cond.wait(min(0.05, deadline.remaining()))
+            return bytes(self._stacks).decode("utf-8", "replace")
+
+    # -------------------------------------------------------------- teardown
+    def kill(self):
+        """SIGKILL the whole process group now (a scenario step: 'the server dies')."""
+        with self._cond:
+            if self.stop_requested_at is None:
+                self.stop_requested_at = time.monotonic()
+        self.tree_pids()
+        self._signal_all(signal.SIGKILL, sweep_token=False)
+
+    def stop(self, grace=0.5):
+        """SIGTERM, a short grace, then SIGKILL: for the group and every descendant seen."""
+        if self.proc is None:
+            return
+        with self._cond:
+            if self.stop_requested_at is None:
+                self.stop_requested_at = time.monotonic()
+        self.tree_pids()
+        self._signal_all(signal.SIGTERM, sweep_token=False)
+        self.wait_exit(grace)
+        # One sweep for escapees (double-forked daemons) once the tree is down.
+        if self._survivors(sweep_token=True):
+            self._signal_all(signal.SIGKILL, sweep_token=True)
+            self.wait_exit(2.0)
+            poll_until(lambda: not self._survivors(sweep_token=True), 3.0)
+        if self.proc.stdin:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+        for thread in self._threads:
+            thread.join(timeout=1.0)
+
+    def _signal_all(self, sig, sweep_token):
+        try:
+            os.killpg(self.proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+        targets = set(self._known_pids)
+        if sweep_token:
+            targets.update(process.pid for process in sweep(self.token))
+        for pid in targets:
+            try:
+                os.kill(pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def _survivors(self, sweep_token):
+        alive = [pid for pid in self._known_pids if is_running(pid)]
+        if sweep_token:
+            alive += [process.pid for process in sweep(self.token) if process.pid not in alive]
+        return alive
