@@ -116,7 +116,9 @@ class GradingResult:
             "score": self.score,
             "max_score": self.max_score,
             "duration_s": round(self.duration_s, 3),
-            "isolation": self.isolation,
+            # DESIGN.md: "namespaces" or "process-group"; the tool ("bubblewrap", "unshare") beside it.
+            "isolation": self.isolation.partition(" (")[0],
+            "isolation_tool": self.isolation.partition(" (")[2].rstrip(")"),
             "lab_version": self.lab_version,
             "grader_version": self.grader_version,
             "files": self.files,

@@ -9,7 +9,7 @@ from conftest import REFERENCE, grade, isolations
 def test_reference_gets_full_marks(isolation, tmp_path):
     graded = grade(REFERENCE, tmp_path, "--isolation", isolation)
     assert graded.code == 0, graded.stdout + graded.stderr
-    assert graded.result["isolation"].startswith("namespaces" if isolation == "namespaces" else "process")
+    assert graded.result["isolation"] == ("namespaces" if isolation == "namespaces" else "process-group")
     assert set(graded.statuses().values()) == {"passed"}
     assert graded.result["score"] == graded.result["max_score"] > 0
     assert "Report:" in graded.stdout and (graded.report_dir / "report.html").is_file()
