@@ -283,6 +283,9 @@ def pod(grading, request):
 @pytest.fixture
 def server(grading, pod, transcript, request):
     """The student's server, started from a fresh copy and listening."""
+    if grading.startup_failed:
+        # Found in an earlier check of this session: each would wait the same start-up deadline for nothing.
+        pytest.skip(skip_message("server.starts"))
     program = pod.server_program
     request.node.stash[PROGRAMS].append(program)
     program.on_output = _transcribe_output(transcript, "server")
@@ -293,6 +296,7 @@ def server(grading, pod, transcript, request):
         listening = program.wait_listening(timeout)
     except StartupFailed as failure:
         grading.observe(program)
+        grading.startup_failed = True
         grading.stop_spares()  # the next checks are skipped: no server to start for them
         raise diagnose.startup_failure(failure, timeout) from None
     grading.observe(program)
