@@ -30,13 +30,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs of the reference solution")
     args = parser.parse_args()
-    targets = [("reference/chat", ROOT / "reference" / "chat", args.runs)]
+    targets = [("reference/chat (all 21 checks)", ROOT / "reference" / "chat", args.runs),
+               ("reference server.py (13 server checks)", ROOT / "reference" / "chat" / "server.py", args.runs)]
     if SEEDS.is_dir():
         targets += [(seed.name, seed, 1) for seed in sorted(SEEDS.iterdir())]
     with tempfile.TemporaryDirectory() as out:
         for label, path, runs in targets:
             times, codes = zip(*(wall(path, out) for _ in range(runs)))
-            print(f"{label:32} runs={runs:2}  min={min(times):5.2f}s  median={statistics.median(times):5.2f}s  "
+            print(f"{label:40} runs={runs:2}  min={min(times):5.2f}s  median={statistics.median(times):5.2f}s  "
                   f"max={max(times):5.2f}s  exit={sorted(set(codes))}")
 
 

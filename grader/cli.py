@@ -5,6 +5,7 @@ raises a ``GraderError`` whose message is the line the user sees.
 """
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -173,7 +174,8 @@ def run_batch(args, stdout, stderr):
                 summary = execute(the_plan, options, book, on_record=progress.update, own_process=True)
         finally:
             signal.signal(signal.SIGTERM, previous)
-        finish(the_plan, options, book, summary)
+        with _shielded():  # a Ctrl-C now (a second one, impatient) must not cost the index of what was done
+            finish(the_plan, options, book, summary)
         selected = {entry.name for entry in the_plan.selected}
         rows = [row for row in book.latest() if row.name in selected]
     _print_batch_summary(summary, rows, shard, stdout)
@@ -186,9 +188,22 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+@contextlib.contextmanager
+def _shielded():
+    """Ignore Ctrl-C and SIGTERM inside: for a second of writing files that must be whole."""
+    import signal
+
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def _print_batch_summary(summary, rows, shard, stdout):
     counts = summary.statuses
-    rate = f", {60 * summary.graded / summary.duration_s:.1f}/min" if summary.graded and summary.duration_s else ""
+    rate = f", {60 * summary.graded / summary.duration_s:.1f}/min" if summary.graded and summary.duration_s > 1 else ""
     where = f" (shard {shard}: {summary.selected} of {summary.listed})" if shard else ""
     print(f"{summary.selected} submissions{where}: {summary.graded} graded now in {summary.duration_s:.1f} s{rate}, "
           f"{summary.reused} unchanged (kept).", file=stdout)
@@ -245,7 +260,7 @@ def run_merge(args, stdout):
         raise UsageError(f"--similarity {args.similarity:g}: a share between 0 and 1")
     done = merge(args.out, args.folders, threshold=args.similarity)
     print(f"Merged {done.sources} folders: {done.submissions} submissions"
-          + (f" ({done.replaced} found twice: the later grading kept)" if done.replaced else "")
+          + (f" ({done.replaced} in more than one folder: the latest grading kept)" if done.replaced else "")
           + f". Gradebook: {done.index}", file=stdout)
     return Exit.OK
 

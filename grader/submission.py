@@ -203,6 +203,7 @@ def discover(path, server=None, client=None, workdir=None):
 def copy_tree(submission, destination):
     """Copy the submission's folder for one check; the student's code runs only on copies."""
     destination = Path(destination)
+    destination.mkdir(parents=True, exist_ok=True)
     if submission.kind == "file":  # only the file: its folder may be anything (Downloads...)
         shutil.copyfile(submission.server, destination / submission.server.name)
         return destination

@@ -151,7 +151,7 @@ def small_class(root):
     root.mkdir(parents=True)
     expected = {}
     reference_folder(root / moodle("Иванов Иван", 1001))
-    expected[f"Иванов Иван_1001"] = _with_client({})
+    expected["Иванов Иван_1001"] = _with_client({})
     staging = root.parent / (root.name + "-staging")
     server_folder("syntax_error", staging / "syntax_error")
     zip_folder(staging / "syntax_error", root / "petrov.zip", prefix="lab4/")

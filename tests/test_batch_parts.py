@@ -5,7 +5,6 @@ import io
 import os
 import sqlite3
 import zipfile
-from pathlib import Path
 
 import pytest
 from batch_class import markdown_report, moodle, reference_folder, renamed_variant, server_folder, zip_folder

@@ -27,3 +27,12 @@ def test_report_shows_every_check_with_transcript(tmp_path):
     assert clients and all(any(e["who"] == "client" and e["kind"] == "stdin" for e in c["transcript"])
                            for c in clients)
     assert html.count('class="transcript"') >= len(robots) + len(clients)
+
+
+def test_a_single_server_file_is_graded(tmp_path):
+    graded = grade(REFERENCE / "server.py", tmp_path)
+    assert graded.code == 1, graded.stdout + graded.stderr  # the client part is missing
+    statuses = graded.statuses()
+    assert all(s == "passed" for c, s in statuses.items() if c.startswith("server.") or c == "static.threading")
+    assert all(s == "skipped" for c, s in statuses.items() if c.startswith("client.") or c == "static.client_threading")
+    assert graded.result["files"] == {"server": "server.py"}

@@ -137,7 +137,14 @@ def execute(the_plan, options, book, on_record=None, stop=None, hurry=None, own_
     finally:
         if pending:  # leaving early (an error of ours): the gradings still running are stopped, not orphaned
             stop.set()
-        pool.shutdown(wait=True, cancel_futures=True)
+        while True:  # a Ctrl-C while the gradings stop only makes them stop faster
+            try:
+                pool.shutdown(wait=True, cancel_futures=True)
+                break
+            except KeyboardInterrupt:
+                summary.interrupted = True
+                stop.set()
+                hurry.set()
         if own_process:
             reaper.kill_orphans()
     summary.interrupted = summary.interrupted or stop.is_set()

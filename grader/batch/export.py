@@ -93,9 +93,13 @@ def grades_csv(view):
     writer.writerow(["student", "student_id", "submission", "status", "score", "max_score",
                      *(column.id for column in view.columns), "reason"])
     for row in view.rows:
-        marks = [_number(row.marks[column.id].score) if column.id in row.marks else "" for column in view.columns]
+        # Only a graded row has points here: after a grader error the points are not to be imported as a grade.
+        graded = row.status == "graded"
+        marks = [_number(row.marks[column.id].score) if graded and column.id in row.marks else ""
+                 for column in view.columns]
         writer.writerow([_cell(row.student), _cell(row.student_id), _cell(row.name), row.status,
-                         _number(row.score), _number(row.max_score), *marks, _cell(row.reason)])
+                         _number(row.score) if graded else "", _number(row.max_score) if graded else "", *marks,
+                         _cell(row.reason)])
     return out.getvalue()
 
 

@@ -8,6 +8,7 @@ needed) and the index are made for the whole class.
 """
 
 import shutil
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from grader.gradebook import Gradebook
 class MergeSummary:
     sources: int
     submissions: int
-    replaced: int   # submissions found in more than one folder: the later grading was kept
+    replaced: int   # submissions found in more than one folder: the latest grading was kept
     index: Path
 
 
@@ -36,23 +37,21 @@ def merge(out, folders, title=None, threshold=0.5):
         if folder.resolve() == out.resolve():
             raise UsageError(f"{folder}: the output folder cannot also be one of the folders merged")
     out.mkdir(parents=True, exist_ok=True)
-    copied, replaced = set(), 0
+    found = Counter()  # submission -> in how many of the folders
     with Gradebook(out / GRADEBOOK) as book:
         batch = book.start_batch("merge", now(), ", ".join(str(folder) for folder in sources))
         for folder in sources:
             with Gradebook(folder / GRADEBOOK) as shard:
                 for record in shard.export_latest():
+                    found[record.name] += 1
                     current = book.latest_started(record.name)
-                    if current is not None and current > record.started_at:
-                        replaced += 1
+                    if current is not None and current >= record.started_at:  # merged already, or older
                         continue
-                    replaced += record.name in copied
                     _copy_reports(folder, out, record.report_dir)
                     book.record(record, batch)
-                    copied.add(record.name)
         index = write_outputs(book, out, title=title or out.resolve().name, threshold=threshold)
-        book.finish_batch(batch, now(), len(copied), 0, len(copied), False)
-    return MergeSummary(len(sources), len(copied), replaced, index)
+        book.finish_batch(batch, now(), len(found), 0, len(found), False)
+    return MergeSummary(len(sources), len(found), sum(1 for count in found.values() if count > 1), index)
 
 
 def _copy_reports(source, out, report_dir):
