@@ -106,9 +106,11 @@ def main():
                 work = scratch / f"alone-{index}"
                 work.mkdir()
                 alone[entry.name] = check_alone(entry, folder, work)
-            final = verdicts(last)
-            wrong = sorted(name for name in alone if alone[name] != final.get(name))
-            print(f"equal to `grader check` on each entry: {not wrong}", wrong)
+            runs["rerun"] = verdicts(last)  # after the reruns: one entry changed and graded again
+            for label, run in runs.items():
+                wrong = sorted(name for name in alone if alone[name] != run.get(name))
+                print(f"workers={label}: equal to `grader check` on each entry alone: "
+                      f"{len(alone) - len(wrong)} of {len(alone)}", wrong)
 
 
 if __name__ == "__main__":

@@ -98,7 +98,7 @@ def load_lab(path):
         points=points,
         timeouts=timeouts,
         limits=limits,
-        spin={"window": 0.3, "cpu_fraction": 0.25, **data.get("spin", {})},
+        spin={"window": 0.3, "busy_share": 0.5, **data.get("spin", {})},
         parallel=tuple(_parallel_files(path, meta.get("parallel", []), toml_path)),
     )
 

@@ -329,6 +329,33 @@ class Program:
         self.wait_exit(seconds)
         return max(0.0, self.cpu_seconds() - before)
 
+    def busiest_thread(self, seconds):
+        """Over the next ``seconds``: the largest share of time one thread spent running or waiting to run.
+
+        A thread in a busy loop is always running or runnable: its share is
+        close to 1 however loaded the machine is (on a busy machine it waits
+        for a core more and runs less, but never sleeps).  A thread blocked in
+        recv() or accept() has a share of 0.  CPU seconds, unlike this, do
+        depend on the load.  Returns (share, CPU seconds the program used).
+        """
+        def sample():
+            found = {}
+            for pid in self.tree_pids():
+                try:
+                    for thread in os.listdir(f"/proc/{pid}/task"):
+                        with open(f"/proc/{pid}/task/{thread}/schedstat") as f:
+                            ran, waited = (int(x) for x in f.read().split()[:2])
+                        found[(pid, thread)] = (ran, waited)
+                except (OSError, ValueError):
+                    pass
+            return found
+
+        cpu_before, before, started = self.cpu_seconds(), sample(), time.monotonic()
+        self.wait_exit(seconds)
+        after, elapsed = sample(), max(1e-6, time.monotonic() - started)
+        share = max((sum(after[key]) - sum(before[key]) for key in after if key in before), default=0) / 1e9 / elapsed
+        return min(1.0, share), max(0.0, self.cpu_seconds() - cpu_before)
+
     def threads(self):
         """{thread id: (running or runnable, CPU nanoseconds run so far)} for the program and its descendants."""
         found = {}

@@ -37,7 +37,7 @@ DIAGNOSES = {
             ("server.leave_notice", "only after"), ("server.unicode", "UnicodeDecodeError")],
     "003": [("server.starts", "SyntaxError"), ("server.starts", "server.py:17")],
     "004": [("server.concurrency", "accept loop"), ("server.survives_leave", "BrokenPipeError"),
-            ("server.survives_leave", "dropped"), ("server.no_spin", "% of a core"),
+            ("server.survives_leave", "dropped"), ("server.no_spin", "% of the time running"),
             ("client.sends_name", "never sent it")],
 }
 # Every seed client hangs after EOF (a non-daemon receiver thread) and prints
