@@ -72,7 +72,7 @@ def main():
     from batch_class import full_class
 
     from grader.batch.entries import list_entries
-    from grader.namespace import available_tool
+    from grader.isolation.namespace import available_tool
 
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)

@@ -2,7 +2,7 @@
 
 Pacing is what makes grading reliable.  After every line a robot sends, the
 session waits until the server has *read* it (the shim reports each recv();
-``grader.netstat`` is the fallback) and has *gone idle* (none of its threads
+``grader.isolation.procfs`` is the fallback) and has *gone idle* (none of its threads
 running, twice in a row).  So a server that reads with ``recv(1024)`` sees
 each line in its own chunk, and an expectation starts only once the server
 has done all it was going to do.  Both are waits on a condition with a
@@ -10,12 +10,12 @@ deadline; a server that reads nothing or spins forever just costs the
 deadline.
 """
 
-from grader.failures import CheckFailed
+from grader.model.failure import CheckFailed
 from grader.i18n import _
 from grader.matching import attribution_line, notice_line, trim
-from grader.waiting import poll_until
-from grader.quiescence import Quiescence
-from grader.wire import Robot
+from grader.drive.wait import poll_until
+from grader.drive.quiescence import Quiescence
+from grader.drive.connection import Robot
 
 
 class Server:

@@ -101,8 +101,8 @@ def run_check(args, stdout):
     from grader.i18n import set_language
     from grader.report.formats import parse_formats, write_reports
     from grader.report.sanitize import clean_data
-    from grader.report.terminal import render
-    from grader.runner import grade
+    from grader.report.table import render
+    from grader.engine.runner import grade
 
     lang = args.lang or default_language()
     set_language(lang)
@@ -147,7 +147,7 @@ def run_batch(args, stdout, stderr):
 
     from grader.batch.engine import GRADEBOOK, BatchOptions, default_workers, execute, finish, list_class, plan
     from grader.batch.shard import parse_shard
-    from grader.gradebook import Gradebook
+    from grader.batch.gradebook import Gradebook
 
     shard = parse_shard(args.shard) if args.shard is not None else None
     if args.workers is not None and args.workers < 1:

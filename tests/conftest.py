@@ -23,7 +23,7 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 
 def isolations():
     """The isolation paths this machine offers: both where namespaces work."""
-    from grader.namespace import available_tool
+    from grader.isolation.namespace import available_tool
 
     return ["namespaces", "process"] if available_tool() else ["process"]
 

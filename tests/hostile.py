@@ -5,7 +5,7 @@ markup, script tags, terminal escapes, lone surrogates, control characters,
 backticks and pipes, lines longer than any screen.
 """
 
-from grader.results import CheckResult, Event, GradingResult
+from grader.model.results import CheckResult, Event, GradingResult
 
 SCRIPT = "</script><script>document.documentElement.dataset.pwned='yes'</script>"
 TAGS = "<b>bold</b> <img src=x onerror=alert(1)> </svg></pre></td>"

@@ -24,7 +24,7 @@ from conftest import ROOT, grade, run_grader
 
 from grader.batch.entries import list_entries
 from grader.batch.resolve import resolve
-from grader.namespace import available_tool
+from grader.isolation.namespace import available_tool
 
 # A batch is several gradings: more than the suite's 120 s per test when the machine is busy.
 pytestmark = pytest.mark.timeout(600)

@@ -15,7 +15,7 @@ from conftest import ROOT
 from test_report_browser import CHROMIUM, chromium
 
 from grader.batch.export import write_outputs
-from grader.gradebook import CheckRow, Gradebook, Record
+from grader.batch.gradebook import CheckRow, Gradebook, Record
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None,
                                 reason="headless Chromium is not installed (apt-get install chromium)")

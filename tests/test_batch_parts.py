@@ -17,9 +17,9 @@ from grader.batch.keys import content_hash, lab_identity
 from grader.batch.resolve import Ungradable, resolve
 from grader.batch.shard import Shard, parse_shard
 from grader.errors import UsageError
-from grader.gradebook import CheckRow, Gradebook, GradebookError, Record
+from grader.batch.gradebook import CheckRow, Gradebook, GradebookError, Record
 from grader.report.index import render_index
-from grader.similarity import fingerprints, normalized_tokens, similar_pairs
+from grader.batch.similarity import fingerprints, normalized_tokens, similar_pairs
 
 
 # ------------------------------------------------------------------ class folders

@@ -9,7 +9,7 @@ from hostile import hostile_check
 from grader.i18n import set_language
 from grader.report import diagram
 from grader.report.diagram import sequence_diagram
-from grader.results import CheckResult, Event
+from grader.model.results import CheckResult, Event
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -18,7 +18,7 @@ from grader.report.html import render_html
 from grader.report.junit import render_junit
 from grader.report.markdown import render_markdown
 from grader.report.summary import render_summary
-from grader.report.terminal import render
+from grader.report.table import render
 
 FILES = {"html": "report.html", "md": "report.md", "json": "summary.json", "gradescope": "gradescope.json",
          "junit": "junit.xml", "classroom": "classroom.json"}

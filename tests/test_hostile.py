@@ -18,7 +18,7 @@ import psutil
 import pytest
 
 from conftest import ROOT, SUBMISSIONS, grade, isolations
-from grader.namespace import available_tool
+from grader.isolation.namespace import available_tool
 
 HOSTILE = SUBMISSIONS / "hostile"
 SERVER_CHECKS = [c for c in tomllib.loads((ROOT / "labs" / "chat" / "lab.toml").read_text(encoding="utf-8"))["points"]

@@ -209,7 +209,7 @@ def test_lab_module_strings_are_translated_at_collection(tmp_path):
     lab = ROOT / "labs" / "chat"
     done = subprocess.run(
         [sys.executable, "-m", "pytest", str(lab), "--rootdir", str(lab), "-c", str(lab / "pytest.ini"),
-         "--disable-plugin-autoload", "-p", "pytest_timeout", "-p", "grader.plugin", "-p", "dump_hints", "--collect-only", "-q", "--submission", str(REFERENCE),
+         "--disable-plugin-autoload", "-p", "pytest_timeout", "-p", "grader.engine.plugin", "-p", "dump_hints", "--collect-only", "-q", "--submission", str(REFERENCE),
          "--grader-lang", "ru"],
         capture_output=True, text=True, timeout=120, cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(tmp_path)}, stdin=subprocess.DEVNULL)

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import REFERENCE, ROOT, run_grader
 from grader.errors import LabError
-from grader.lab import load_lab
+from grader.model.lab import load_lab
 
 LAB = ROOT / "labs" / "chat"
 

@@ -28,7 +28,7 @@ def test_wheel_install_grades_the_reference(tmp_path):
     done = subprocess.run([python, "-m", "grader", "check", solution, "--plain"], cwd=work, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
-    located = subprocess.run([python, "-c", "import grader, grader.lab as l; print(grader.__file__); "
+    located = subprocess.run([python, "-c", "import grader, grader.model.lab as l; print(grader.__file__); "
                               "print(l.builtin_lab_path())"], cwd=work, capture_output=True, text=True, check=True)
     assert str(ROOT) not in located.stdout, located.stdout
     assert (work / "reports" / "solution" / "report.html").is_file()

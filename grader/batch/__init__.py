@@ -12,6 +12,6 @@ shard       ``--shard K/N``
 merge       shard outputs into one gradebook
 export      grades.csv and the class view the index page is rendered from
 
-The gradebook (SQLite) is ``grader.gradebook``; similarity is
-``grader.similarity``; the index page is ``grader.report.index``.
+The gradebook (SQLite) is ``grader.batch.gradebook``; similarity is
+``grader.batch.similarity``; the index page is ``grader.report.index``.
 """

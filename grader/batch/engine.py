@@ -23,9 +23,9 @@ from grader.batch.entries import list_entries
 from grader.batch.export import write_outputs
 from grader.batch.keys import content_hash, grader_build, grading_key, lab_identity
 from grader.batch.shard import Shard
-from grader.lab import builtin_lab_path
-from grader.pods import check_isolation
-from grader.similarity import fingerprints
+from grader.model.lab import builtin_lab_path
+from grader.isolation.pods import check_isolation
+from grader.batch.similarity import fingerprints
 
 GRADEBOOK = "gradebook.sqlite"
 ERRORS_LOG = "batch-errors.log"  # tracebacks of the batch's own failures, for staff
@@ -176,7 +176,7 @@ def _grade_safely(job, options, stop, hurry, baseline):
 
 def assignment_fingerprints(lab_path):
     """Fingerprints of the code in the lab's assignment texts: code every student was given."""
-    from grader.report_extract import code_blocks
+    from grader.intake.lab_report import code_blocks
 
     texts = []
     for path in sorted(Path(lab_path).glob("assignment*.md")):

@@ -10,7 +10,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.similarity import similar_pairs
+from grader.batch.similarity import similar_pairs
 
 CSV_NAME = "grades.csv"
 INDEX_NAME = "index.html"
@@ -46,7 +46,7 @@ class ClassView:
     title: str
     columns: tuple         # Column per check, in the lab's order
     rows: tuple            # StudentRow, sorted by student
-    pairs: tuple           # grader.similarity.Pair, most similar first
+    pairs: tuple           # grader.batch.similarity.Pair, most similar first
     labs: tuple            # "chat 1 (hash)" for every lab the rows were graded with
     graders: tuple         # "0.1.0 (build)" likewise
     threshold: float

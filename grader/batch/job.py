@@ -15,9 +15,9 @@ from pathlib import Path
 
 from grader.batch import worker
 from grader.batch.resolve import Ungradable, display, resolve
-from grader.gradebook import CheckRow, Record
-from grader.similarity import fingerprints
-from grader.submission import REPORT_SUFFIXES, python_files, read_source
+from grader.batch.gradebook import CheckRow, Record
+from grader.batch.similarity import fingerprints
+from grader.intake.discover import REPORT_SUFFIXES, python_files, read_source
 
 REPORTS = "submissions"  # the folder of per-submission reports inside the gradebook's folder
 KEPT = ("report.html", "result.json", "summary.json")
@@ -54,7 +54,7 @@ def program_texts(target):
         if target.suffix == ".py":
             return [read_source(target)]
         if target.suffix.lower() in REPORT_SUFFIXES:
-            from grader.report_extract import code_blocks
+            from grader.intake.lab_report import code_blocks
 
             return [block.code for block in code_blocks(read_source(target))]
     except (OSError, ValueError):

@@ -16,7 +16,7 @@ from grader.batch.engine import GRADEBOOK
 from grader.batch.export import write_outputs
 from grader.batch.job import now
 from grader.errors import UsageError
-from grader.gradebook import Gradebook
+from grader.batch.gradebook import Gradebook
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from grader.batch.entries import visible
 from grader.batch.unzip import ZipRejected, extract
-from grader.submission import REPORT_SUFFIXES, python_files
+from grader.intake.discover import REPORT_SUFFIXES, python_files
 
 
 class Ungradable(Exception):

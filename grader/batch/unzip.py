@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 MAX_ZIP_BYTES = 64 * 1024 * 1024      # the .zip itself
-MAX_UNPACKED_BYTES = 32 * 1024 * 1024  # what it may unpack to: grader.submission copies no more per check
+MAX_UNPACKED_BYTES = 32 * 1024 * 1024  # what it may unpack to: grader.intake.discover copies no more per check
 MAX_MEMBERS = 2000
 JUNK = {"__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini"}
 

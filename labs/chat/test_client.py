@@ -8,11 +8,11 @@ that server passed server.accepts, else to the reference server.
 
 import pytest
 
-from grader.diagnose import creates_threads
-from grader.failures import CheckFailed
+from grader.engine.diagnose import creates_threads
+from grader.model.failure import CheckFailed
 from grader.i18n import _
 from grader.matching import notice_line
-from grader.plugin import check
+from grader.engine.plugin import check
 
 @check("client.starts", hint=_("The client must connect to the server as soon as it starts (or right after "
                               "asking for the name)."))

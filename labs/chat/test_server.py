@@ -6,10 +6,10 @@ points are in lab.toml.  Robots are the grader's own socket clients; see
 ``grader.chat`` for how they join, talk and leave.
 """
 
-from grader.diagnose import creates_threads, where_stuck
-from grader.failures import CheckFailed
+from grader.engine.diagnose import creates_threads, where_stuck
+from grader.model.failure import CheckFailed
 from grader.i18n import _
-from grader.plugin import check
+from grader.engine.plugin import check
 
 HINT_BROADCAST = _(
     "Keep a list of connected clients (guarded by a threading.Lock) and send each received "

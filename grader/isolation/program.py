@@ -20,10 +20,10 @@ from pathlib import Path
 
 import psutil
 
-from grader import netstat
-from grader.capture import BoundedCapture
-from grader.processes import clean_environment, is_running, launch_here, sweep, user_processes
-from grader.waiting import Deadline, poll_until
+from grader.isolation import procfs
+from grader.isolation.capture import BoundedCapture
+from grader.isolation.processes import clean_environment, is_running, launch_here, sweep, user_processes
+from grader.drive.wait import Deadline, poll_until
 
 BOOTSTRAP = Path(__file__).parent / "shim" / "bootstrap.py"
 
@@ -371,10 +371,10 @@ class Program:
         return found
 
     def unread_bytes(self, server_port, client_port):
-        """Bytes a connection's server side has not read yet (see ``grader.netstat``)."""
+        """Bytes a connection's server side has not read yet (see ``grader.isolation.procfs``)."""
         if self.proc is None:
             return None
-        return netstat.unread_bytes(self.proc.pid, server_port, client_port)
+        return procfs.unread_bytes(self.proc.pid, server_port, client_port)
 
     def stacks(self, timeout=1.0):
         """Every thread's Python stack, dumped by the shim on SIGUSR1 ('' if unavailable)."""

@@ -16,17 +16,17 @@ from pathlib import Path
 
 import pytest
 
-from grader import diagnose
+from grader.engine import diagnose
 from grader.chat import Chat, Server
 from grader.errors import GraderError
-from grader.failures import CheckFailed
+from grader.model.failure import CheckFailed
 from grader.i18n import _, set_language
-from grader.lab import load_lab
-from grader.program import StartupFailed
-from grader.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult
-from grader.session import GradingSession
-from grader.terminal import ClientSession
-from grader.wire import Transcript
+from grader.model.lab import load_lab
+from grader.isolation.program import StartupFailed
+from grader.model.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult
+from grader.engine.session import GradingSession
+from grader.drive.console import ClientSession
+from grader.drive.connection import Transcript
 
 GRADING = pytest.StashKey()
 TRANSCRIPT = pytest.StashKey()
@@ -134,7 +134,7 @@ class Grading(GradingSession):
     def pytest_terminal_summary(self, terminalreporter):
         if self.config.pluginmanager.get_plugin("chatlab-runner") is not None:
             return  # `grader check` prints its own table
-        from grader.report.terminal import render_table
+        from grader.report.table import render_table
 
         terminalreporter.write_line("")
         for line in render_table(self.result_list(), plain=True).splitlines():

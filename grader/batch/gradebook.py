@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     source TEXT NOT NULL DEFAULT '',  -- its file or folder names in the class folder
     present INTEGER NOT NULL DEFAULT 1,
     content_hash TEXT,
-    fingerprints TEXT,                -- JSON list of ints (grader.similarity)
+    fingerprints TEXT,                -- JSON list of ints (grader.batch.similarity)
     latest_run INTEGER REFERENCES runs(id)
 );
 CREATE TABLE IF NOT EXISTS runs (

@@ -55,7 +55,7 @@ def _looks_like_python(code):
 
 
 def _role_score(block, role):
-    from grader.submission import _score  # the same content rules as for folders
+    from grader.intake.discover import _score  # the same content rules as for folders
 
     name = block.filename() or ""
     context = block.context.lower()
@@ -68,7 +68,7 @@ def _role_score(block, role):
 
 def extract_programs(path, text, workdir, server=None, client=None):
     """Write the report's server (and client) into ``workdir``; return a Submission."""
-    from grader.submission import Submission
+    from grader.intake.discover import Submission
 
     if workdir is None:
         raise SubmissionError(_("{path}: a lab report needs a folder to extract its code into").format(path=path))

@@ -11,10 +11,10 @@ import contextlib
 import re
 import threading
 
-from grader.failures import CheckFailed
+from grader.model.failure import CheckFailed
 from grader.i18n import _
 from grader.matching import trim
-from grader.waiting import Deadline
+from grader.drive.wait import Deadline
 
 MAX_SCREEN = 256 * 1024
 QUIT_WORDS = ("/quit", "/exit", "quit", "exit", "/q", "bye", "выход", "/выход")

@@ -1,6 +1,6 @@
 """The state of one grading session, without pytest: pods, spares, copies, probes.
 
-``grader.plugin`` drives it from pytest's hooks and fixtures; nothing here
+``grader.engine.plugin`` drives it from pytest's hooks and fixtures; nothing here
 knows pytest.  One pod (namespaces, or process groups) serves the whole
 session; each check gets fresh programs in it (``CheckPod``), and the next
 check's server is started while the current check runs.
@@ -14,14 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 from grader.chat import Chat, Server
 from grader.errors import GraderError
-from grader.failures import CheckFailed
+from grader.model.failure import CheckFailed
 from grader.i18n import _
-from grader.lab import reference_path
-from grader.pods import CheckPod, make_pod
-from grader.program import StartupFailed
-from grader.results import PASSED
-from grader.submission import copy_tree, discover, make_workdir
-from grader.wire import Transcript
+from grader.model.lab import reference_path
+from grader.isolation.pods import CheckPod, make_pod
+from grader.isolation.program import StartupFailed
+from grader.model.results import PASSED
+from grader.intake.discover import copy_tree, discover, make_workdir
+from grader.drive.connection import Transcript
 
 
 class GradingSession:

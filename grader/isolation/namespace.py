@@ -30,9 +30,9 @@ from pathlib import Path
 
 import psutil
 
-from grader.processes import sweep
-from grader.program import Program
-from grader.waiting import Deadline, poll_until
+from grader.isolation.processes import sweep
+from grader.isolation.program import Program
+from grader.drive.wait import Deadline, poll_until
 
 POD_INIT = Path(__file__).parent / "shim" / "pod_init.py"
 
@@ -44,7 +44,7 @@ class PodError(OSError):
 def _needed_paths():
     """Folders the pod must see although they are under /tmp (hidden by its private /tmp)."""
     wanted = {Path(sys.executable).resolve().parent.parent, Path(sys.prefix), Path(sys.base_prefix),
-              Path(__file__).resolve().parent}
+              Path(__file__).resolve().parents[1]}
     return sorted(str(p) for p in wanted if str(p).startswith("/tmp/") and p.exists())
 
 

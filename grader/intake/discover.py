@@ -1,7 +1,7 @@
 """Find the server and the client in what a student handed in.
 
 A submission is a folder, a single ``.py`` file, or a Markdown / plain-text
-lab report with the code inside (see ``grader.report_extract``).  The server
+lab report with the code inside (see ``grader.intake.lab_report``).  The server
 is recognised by what it does (``bind``/``listen``/``accept``), the client by
 ``connect`` without ``accept``; file names (``server.py``,
 ``task4_server.py``, ``chat_client.py``) break ties.
@@ -194,7 +194,7 @@ def discover(path, server=None, client=None, workdir=None):
     if path.suffix == ".py":
         return Submission(path, path.parent, path, None, "file")
     if path.suffix.lower() in REPORT_SUFFIXES or path.suffix == "":
-        from grader.report_extract import extract_programs
+        from grader.intake.lab_report import extract_programs
 
         return extract_programs(path, data.decode("utf-8"), workdir, server=server, client=client)
     raise SubmissionError(_("{path}: expected a folder, a .py file or a Markdown/text lab report").format(path=path))

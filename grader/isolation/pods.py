@@ -1,8 +1,8 @@
 """Choose how student programs are isolated for one grading."""
 
 from grader.errors import UsageError
-from grader.namespace import NamespacePod, available_tool
-from grader.sandbox import ProcessPod
+from grader.isolation.namespace import NamespacePod, available_tool
+from grader.isolation.process_group import ProcessPod
 
 CHOICES = ("auto", "namespaces", "process")
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from grader import __version__
 from grader.errors import GraderError
-from grader.lab import builtin_lab_path, load_lab
-from grader.pods import check_isolation
-from grader.results import CheckResult, GradingResult, apply_dependencies
-from grader.submission import discover, make_workdir
+from grader.model.lab import builtin_lab_path, load_lab
+from grader.isolation.pods import check_isolation
+from grader.model.results import CheckResult, GradingResult, apply_dependencies
+from grader.intake.discover import discover, make_workdir
 
 
 class InternalError(GraderError):
@@ -37,7 +37,7 @@ class _Collector:
         self.grading = None
 
     def pytest_sessionfinish(self, session):
-        from grader.plugin import GRADING
+        from grader.engine.plugin import GRADING
 
         self.grading = session.config.stash.get(GRADING, None)
 
@@ -49,7 +49,7 @@ def pytest_args(lab, submission, *, server=None, client=None, lang="en", isolati
         "--rootdir", str(lab.path),
         "-c", str(lab.path / "pytest.ini"),
         # Only our plugins: whatever else is installed must not change a grade.
-        "--disable-plugin-autoload", "-p", "pytest_timeout", "-p", "grader.plugin",
+        "--disable-plugin-autoload", "-p", "pytest_timeout", "-p", "grader.engine.plugin",
         "-p", "no:cacheprovider",
         # Built-ins a lab does not use: each costs start-up time in every session.
         *(arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")),
@@ -132,7 +132,7 @@ def grade(path, *, server=None, client=None, lang="en", isolation="auto", lab_pa
         shutil.rmtree(scratch, ignore_errors=True)
     order = {check_id: index for index, check_id in enumerate(lab.points)}
     checks.sort(key=lambda check: order.get(check.id, len(order)))
-    from grader.plugin import skip_message
+    from grader.engine.plugin import skip_message
 
     apply_dependencies(checks, skip_message)
     files = {"server": submission.relative(submission.server)}

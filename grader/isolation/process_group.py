@@ -2,7 +2,7 @@
 
 Used where namespaces are unavailable (macOS, Windows, locked-down
 containers): ports are made unique by the shim (bind to port 0), and
-teardown finds escapees by each program's token (``grader.processes``).
+teardown finds escapees by each program's token (``grader.isolation.processes``).
 """
 
 import socket
@@ -10,8 +10,8 @@ import uuid
 
 import psutil
 
-from grader.processes import sweep
-from grader.program import Program
+from grader.isolation.processes import sweep
+from grader.isolation.program import Program
 
 
 class ProcessPod:

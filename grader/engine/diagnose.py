@@ -7,7 +7,7 @@ pointing at the student's own ``file:line`` where possible.
 import os
 import re
 
-from grader.failures import CheckFailed
+from grader.model.failure import CheckFailed
 from grader.i18n import _
 from grader.matching import trim
 

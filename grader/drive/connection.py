@@ -20,8 +20,8 @@ import threading
 import time
 
 from grader.i18n import _
-from grader.results import Event
-from grader.waiting import Deadline
+from grader.model.results import Event
+from grader.drive.wait import Deadline
 
 MAX_STREAM = 1024 * 1024  # bytes a robot keeps; a flood beyond is counted, not stored
 

@@ -1,0 +1,1 @@
+"""Driving programs: streams with a mark, the one wait primitive, sockets, keyboards and screens, pacing."""

@@ -1,0 +1,1 @@
+"""Frozen data that crosses every boundary: the lab, the submission, results, failures, transcript events."""
