@@ -16,6 +16,7 @@ from enum import IntEnum
 from pathlib import Path
 
 from grader import __version__
+from grader.model.lab import lab_path
 from grader.errors import GraderError, LabError, UsageError
 from grader.i18n import _
 
@@ -34,7 +35,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser():
-    parser = _Parser(prog="grader", description="Grade chat labs (socket + threading) by running them for real.")
+    parser = _Parser(prog="grader", description="Grade socket labs (servers and clients) by running them for real.")
     parser.add_argument("--version", action="version", version=f"grader {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     check = commands.add_parser("check", help="grade one submission and write its report")
@@ -49,7 +50,7 @@ def build_parser():
     check.add_argument("--client", metavar="FILE", help="the client file, if the guess is wrong")
     check.add_argument("--isolation", choices=("auto", "namespaces", "process"), default="auto",
                        help="how to isolate the student's programs (default: auto)")
-    check.add_argument("--lab", metavar="DIR", help="grade with this lab folder instead of the built-in chat lab")
+    check.add_argument("--lab", metavar="DIR", help="grade with this lab (a folder, or the name of a built-in lab) instead of the default one")
     check.add_argument("--plain", action="store_true", help="no colours in the terminal table")
     _add_class_commands(commands)
     return parser
@@ -73,7 +74,7 @@ def _add_class_commands(commands):
                        help="language of the students' reports (default: from the locale)")
     batch.add_argument("--isolation", choices=("auto", "namespaces", "process"), default="auto",
                        help="how to isolate the students' programs (default: auto)")
-    batch.add_argument("--lab", metavar="DIR", help="grade with this lab folder instead of the built-in chat lab")
+    batch.add_argument("--lab", metavar="DIR", help="grade with this lab (a folder, or the name of a built-in lab) instead of the default one")
     batch.add_argument("--plain", action="store_true", help="no progress bar: a line per submission")
     merge = commands.add_parser("merge", help="combine the gradebooks of several shards (grader batch --shard)")
     merge.add_argument("out", help="the merged gradebook's folder")
@@ -160,7 +161,7 @@ def run_batch(args, stdout, stderr):
     out = Path(args.out) if args.out else Path("reports") / (re.sub(r"[^\w.-]+", "_", folder.resolve().name) or "class")
     options = BatchOptions(folder, out, args.workers or default_workers(), args.timeout or 0,
                            lang=args.lang or default_language(), force=args.force, shard=shard,
-                           isolation=args.isolation, lab=Path(args.lab) if args.lab else None,
+                           isolation=args.isolation, lab=lab_path(args.lab) if args.lab else None,
                            similarity=args.similarity)
     entries = list_class(options)  # bad input is one line, before anything is written
     with Gradebook(out / GRADEBOOK) as book:

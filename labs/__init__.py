@@ -1,0 +1,3 @@
+"""The labs shipped with the kit, one folder each; ``grader check`` grades ``DEFAULT`` unless told ``--lab``."""
+
+DEFAULT = "chat"

@@ -24,7 +24,7 @@ def test_empty_folder(tmp_path):
 
 def test_folder_without_a_server(tmp_path):
     (tmp_path / "client.py").write_text("import socket\nsocket.socket().connect(('h', 1))\n")
-    _one_line_error(run_grader("check", tmp_path), "no chat server found")
+    _one_line_error(run_grader("check", tmp_path), "no server found")
 
 
 def test_folder_of_binaries(tmp_path):

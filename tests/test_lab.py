@@ -14,6 +14,11 @@ LAB = ROOT / "labs" / "chat"
 def copy_lab(tmp_path):
     lab = tmp_path / "lab"
     shutil.copytree(LAB, lab, ignore=shutil.ignore_patterns("__pycache__"))
+    # A copied lab keeps pointing at the kit's reference solution.
+    toml = lab / "lab.toml"
+    reference = (LAB / "../../reference/chat").resolve()
+    toml.write_text(toml.read_text(encoding="utf-8").replace('"../../reference/chat"', f'"{reference}"'),
+                    encoding="utf-8")
     return lab
 
 

@@ -42,7 +42,7 @@ class BatchOptions:
     force: bool = False
     shard: Shard | None = None
     isolation: str = "auto"
-    lab: Path | None = None        # --lab; None: the built-in chat lab
+    lab: Path | None = None        # --lab; None: the default built-in lab
     similarity: float = 0.5        # pairs at least this alike are listed
 
 

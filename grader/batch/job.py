@@ -65,7 +65,7 @@ def program_texts(target):
 def grade(job, *, class_folder, out, budget_s, stop, hurry, baseline=frozenset(), lab_arg=None):
     """Grade ``job``'s entry into ``out``/submissions/; return its Record, or None if stopped."""
     started_at = now()
-    scratch = Path(tempfile.mkdtemp(prefix="chatlab-batch-"))
+    scratch = Path(tempfile.mkdtemp(prefix="grader-batch-"))
     try:
         (scratch / "input").mkdir()
         (scratch / "run").mkdir()

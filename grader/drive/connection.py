@@ -1,4 +1,4 @@
-"""One robot chat member on a real socket, and the transcript of a session.
+"""One robot member on a real socket: the grader's own client, speaking lines.
 
 A robot keeps everything it received as one byte *stream*: TCP has no
 message boundaries, and student servers merge and split messages freely, so
@@ -20,44 +20,9 @@ import threading
 import time
 
 from grader.i18n import _
-from grader.model.results import Event
 from grader.drive.wait import Deadline
 
 MAX_STREAM = 1024 * 1024  # bytes a robot keeps; a flood beyond is counted, not stored
-
-
-class Transcript:
-    """Thread-safe list of events, timed from the start of a check."""
-
-    def __init__(self, limit=2000):
-        self.start = time.monotonic()
-        self.events = []
-        self.limit = limit
-        self.dropped = 0
-        self._lock = threading.Lock()
-
-    def add(self, who, kind, text=""):
-        with self._lock:
-            now = round(time.monotonic() - self.start, 4)
-            last = self.events[-1] if self.events else None
-            # A program's output in many tiny writes (a loop printing empty
-            # lines) reads better as one event than as hundreds.
-            if (last is not None and kind in ("stdout", "stderr") and last.who == who and last.kind == kind
-                    and now - last.t < 0.05 and len(last.text) + len(text) <= 2048):
-                self.events[-1] = Event(last.t, who, kind, last.text + text)
-                return
-            if len(self.events) >= self.limit:
-                self.dropped += 1
-                return
-            self.events.append(Event(now, who, kind, text))
-
-    def snapshot(self):
-        with self._lock:
-            events = list(self.events)
-        if self.dropped:
-            events.append(Event(events[-1].t if events else 0.0, "grader", "note",
-                                _("{n} more events not recorded").format(n=self.dropped)))
-        return events
 
 
 class Outcome:
@@ -74,7 +39,7 @@ class Outcome:
 
 
 class Robot:
-    """A chat member driven by the grader over a real TCP connection."""
+    """A member driven by the grader over a real TCP connection."""
 
     def __init__(self, name, sock, transcript):
         self.name = name
@@ -156,7 +121,7 @@ class Robot:
     def _segmented(self):
         """The stream since the mark with a line break where each recv() chunk began.
 
-        Servers without framing glue messages together ("...the chatBob
+        Servers without framing glue messages together ("...the roomBob
         joined"); a message sent at another moment arrives in another chunk,
         so chunk boundaries are where such messages most likely part.
         """

@@ -1,23 +1,17 @@
-"""The student's client, driven through its keyboard (stdin) and screen (stdout).
+"""A student program driven through its keyboard (stdin) and screen (stdout).
 
 The grader types only when the client asks for a line (the shim reports
 each ``input()`` / ``sys.stdin`` read), the way a person waits for the
-prompt, and reads the screen as a stream, like the robots' sockets.  Robots
-in the same chat send what the client must show and check what it sends.
+prompt, and reads the screen as a stream, like the robots' sockets.
 """
 
 import codecs
-import contextlib
-import re
 import threading
 
-from grader.model.failure import CheckFailed
 from grader.i18n import _
-from grader.matching import trim
 from grader.drive.wait import Deadline
 
 MAX_SCREEN = 256 * 1024
-QUIT_WORDS = ("/quit", "/exit", "quit", "exit", "/q", "bye", "выход", "/выход")
 
 
 class Terminal:
@@ -92,144 +86,3 @@ class Terminal:
             self.program.proc.stdin.close()
         except OSError:
             pass
-
-
-def quit_words(source, screen):
-    """The quit command the client names (in its code or on its screen), most specific first."""
-    found = []
-    for word in QUIT_WORDS:
-        quoted = re.compile(r"""['"]""" + re.escape(word) + r"""['"]""", re.IGNORECASE)
-        if quoted.search(source or "") or quoted.search(screen or ""):
-            found.append(word)
-    return found
-
-
-class ClientSession:
-    """A robot already in the chat, the student's client joining it, and the checks' steps."""
-
-    def __init__(self, chat, start_client, timeouts, server_label, name="Dora"):
-        self.chat = chat
-        self.start_client = start_client
-        self.timeouts = timeouts
-        self.server_label = server_label
-        self.name = name
-        self.terminal = None
-        self.program = None
-        self.line_server = False  # the server reads whole lines (the reference does)
-        self.server_announces_names = True
-
-    @property
-    def transcript(self):
-        return self.chat.transcript
-
-    def start(self):
-        """Start the client; it must connect (typing the name if it asks first)."""
-        self.program = self.start_client()
-        self.terminal = Terminal(self.program, self.transcript)
-        deadline = Deadline(self.timeouts["startup"])
-        typed_name = False
-
-        def connected_or_asking(events):
-            kinds = {event.get("ev") for event in events}
-            return "connected" in kinds or (not typed_name and "input" in kinds)
-
-        while not self.program.events_of("connected"):
-            if self.program.exit_code is not None:
-                raise self._crashed(_("The client ended before it connected"))
-            if not typed_name and self.terminal.inputs() > 0:
-                # Some clients ask for the name before they connect.
-                self.terminal.type(self.name)
-                typed_name = True
-            if deadline.expired():
-                raise CheckFailed(
-                    _("The client did not connect to the server within {s} s.").format(s=self.timeouts["startup"]),
-                    expected=_("a connection to the chat server"), received=trim(self.terminal.screen(False)),
-                    hint=_("The client must connect() at start-up (any address: the grader redirects it)."))
-            self.program.wait_until(connected_or_asking, deadline.remaining())
-        self.typed_name = typed_name
-        self.transcript.add("grader", "note", _("the client connected to {server}").format(server=self.server_label))
-        return self
-
-    def login(self):
-        """Start, and type the name at the first prompt, as a person would."""
-        self.start()
-        if not self.typed_name:
-            if not self.terminal.wait_input(0, self.timeouts["expect"]):
-                self._check_alive(_("The client never asked for input"))
-            self.terminal.type(self.name)
-        self.settle()
-        return self
-
-    def settle(self):
-        """Wait until the client waits at its keyboard again and the server is idle."""
-        asked = self.terminal.inputs()
-        self.chat.settle()
-        self.terminal.wait_input(asked - 1 if asked else 0, self.timeouts["settle"])
-        self.chat.settle()
-
-    def say(self, line):
-        """Type a chat line into the client (waiting for its prompt first).
-
-        Returns whether the client came back to its prompt afterwards, as
-        a threaded client does at once; a lockstep client first waits for
-        an answer from the server.
-        """
-        asked = self.terminal.inputs()
-        self.terminal.wait_input(max(0, asked - 1), self.timeouts["settle"])
-        self.chat._mark_all()
-        self.chat.last_action = _("{name} typed {line!r} into the client").format(name=self.name, line=line)
-        self.chat.last_actor = "client"
-        asked = self.terminal.inputs()
-        self.terminal.type(line)
-        self.chat.settle()
-        back = self.terminal.wait_input(asked, self.timeouts["expect"])
-        self.chat.settle()
-        return back
-
-    @contextlib.contextmanager
-    def explained(self):
-        """Add what the client sent to a failure, when that explains it."""
-        try:
-            yield
-        except CheckFailed as failure:
-            note = self.protocol_note()
-            if note and note not in failure.message:
-                failure.message += " " + note
-            raise
-
-    def protocol_note(self):
-        """Why a line-based server may never have seen the client's lines."""
-        if self.program is None or not self.line_server:
-            return ""
-        sends = self.program.events_of("send")
-        unended = [e.get("text", "") for e in sends if not e.get("text", "").endswith("\n")]
-        if sends and len(unended) == len(sends):
-            return _("The client sends lines without a newline (for example {text!r}); {server} reads whole "
-                     "lines, as the recommended protocol says, so it is still waiting for the end of the "
-                     "line.").format(text=unended[0], server=self.server_label)
-        return ""
-
-    def expect_screen(self, text, hint=None):
-        ok, screen, waited = self.terminal.wait_screen(lambda s: text in s, self.timeouts["expect"])
-        if not ok:
-            self.transcript.add("client", "miss", text)
-            raise CheckFailed(
-                _("After {action}, the client's screen did not show {text!r} within {s:.1f} s.").format(
-                    action=self.chat.last_action, text=text, s=waited),
-                who="client", sender=self.chat.last_actor, action=self.chat.last_action, expected=text,
-                received=trim(screen) or None, waited_s=waited, hint=hint)
-        self.transcript.add("client", "ok", _("shows {text!r}").format(text=text))
-
-    def _check_alive(self, what):
-        if self.program.exit_code is not None:
-            raise self._crashed(what)
-
-    def _crashed(self, what):
-        crash = (self.program.events_of("crash") or [None])[-1]
-        if crash:
-            detail = _("{type}: {error} at {where}").format(type=crash.get("type"), error=crash.get("message"),
-                                                            where=crash.get("where") or "?")
-        else:
-            detail = _("exit code {code}").format(code=self.program.exit_code)
-        return CheckFailed(f"{what} ({detail}).", received=trim(self.program.stderr.tail_text(1500)) or None,
-                           complete=True)

@@ -5,7 +5,7 @@ This module is the only one that knows pytest.  It turns a test marked with
 (a check whose prerequisite did not pass is skipped, naming it), a fresh
 server per check, robots, a transcript, and a ``CheckResult`` collected
 through the report hooks.  ``grader check`` runs pytest with it
-programmatically; ``pytest labs/chat --submission PATH`` works as well.
+programmatically; ``pytest labs/LAB --submission PATH`` works as well.
 """
 
 import codecs
@@ -17,16 +17,16 @@ from pathlib import Path
 import pytest
 
 from grader.engine import diagnose
-from grader.chat import Chat, Server
 from grader.errors import GraderError
 from grader.model.failure import CheckFailed
 from grader.i18n import _, set_language
+from grader.engine.plan import Plan
+from grader.intake.discover import discover, make_workdir
 from grader.model.lab import load_lab
-from grader.isolation.program import StartupFailed
+from grader.isolation.program import Server, StartupFailed
 from grader.model.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult
 from grader.engine.session import GradingSession
-from grader.drive.console import ClientSession
-from grader.drive.connection import Transcript
+from grader.drive.transcript import Transcript
 
 GRADING = pytest.StashKey()
 TRANSCRIPT = pytest.StashKey()
@@ -51,7 +51,9 @@ def check(check_id, depends=(), hint=None):
 
 
 def pytest_addoption(parser):
-    group = parser.getgroup("chatlab", "Chat Lab Kit grading")
+    group = parser.getgroup("grader", "grading a submission with a lab's checks")
+    group.addoption("--grader-plan", help="(used by `grader check`) the resolved submission, lab and isolation, "
+                    "as JSON: the session grades without discovering anything again")
     group.addoption("--submission", help="grade this submission (folder, .py file or lab report)")
     group.addoption("--submission-server", help="the server file inside the submission")
     group.addoption("--submission-client", help="the client file inside the submission")
@@ -63,29 +65,38 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "check(id, depends=(), hint=None): a graded check of a lab")
-    if config.getoption("submission"):
+    plan_file = config.getoption("grader_plan")
+    if plan_file or config.getoption("submission"):
         set_language(config.getoption("grader_lang"))
-        grading = Grading(config)
+        try:
+            plan = Plan.load(plan_file) if plan_file else _plan_from_options(config)
+        except GraderError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        grading = Grading(config, plan)
         config.stash[GRADING] = grading
-        config.pluginmanager.register(grading, "chatlab-grading")
+        config.pluginmanager.register(grading, "grader-grading")
+
+
+def _plan_from_options(config):
+    """``pytest labs/LAB --submission PATH``: discover here, since no runner did."""
+    lab = load_lab(_find_lab_dir(Path(config.rootpath) / "lab.toml"))
+    workdir = make_workdir()
+    submission = discover(config.getoption("submission"), server=config.getoption("submission_server"),
+                          client=config.getoption("submission_client"), workdir=workdir / "submission",
+                          roles=lab.roles)
+    return Plan(submission, lab, config.getoption("grader_isolation"), cleanup=workdir)
 
 
 class Grading(GradingSession):
     """The pytest side of a grading session: hooks that run checks and collect their results."""
 
-    def __init__(self, config):
-        try:
-            super().__init__(config.getoption("submission"), server=config.getoption("submission_server"),
-                             client=config.getoption("submission_client"),
-                             isolation=config.getoption("grader_isolation"))
-        except GraderError as exc:
-            raise pytest.UsageError(str(exc)) from None
+    def __init__(self, config, plan):
+        super().__init__(plan.submission, plan.lab, isolation=plan.isolation)
         self.config = config
+        self.plan = plan
 
     # --------------------------------------------------------------- hooks
     def pytest_collection_modifyitems(self, session, config, items):
-        if items and self.lab is None:
-            self.lab = load_lab(_find_lab_dir(Path(items[0].path)))
         # Checks run in the order of lab.toml (server checks before the client
         # checks that use their verdicts), whatever the files are called.
         order = {check_id: index for index, check_id in enumerate(self.lab.points)} if self.lab else {}
@@ -126,13 +137,14 @@ class Grading(GradingSession):
 
     def pytest_sessionfinish(self, session):
         self.close()
+        self.plan.close()
         target = self.config.getoption("grader_results")
         if target:
             data = {"checks": [asdict(result) for result in self.result_list()], "notes": self.notes,
                     "isolation": self.isolation_used}
             Path(target).write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
     def pytest_terminal_summary(self, terminalreporter):
-        if self.config.pluginmanager.get_plugin("chatlab-runner") is not None:
+        if self.config.getoption("grader_plan"):
             return  # `grader check` prints its own table
         from grader.report.table import render_table
 
@@ -243,6 +255,8 @@ def _find_lab_dir(path):
 
 
 # ------------------------------------------------------------------ fixtures
+# Generic fixtures only: a lab builds its own members (robots, drivers) on
+# these in its conftest.py.
 @pytest.fixture
 def grading(request):
     """The grading session (submission, lab, results so far)."""
@@ -254,17 +268,19 @@ def grading(request):
 
 @pytest.fixture
 def lab(grading):
+    """The lab being graded (``lab.toml``'s points, timeouts and sections)."""
     return grading.lab
 
 
 @pytest.fixture
 def submission(grading):
+    """The submission: its files and which one plays which role."""
     return grading.submission
 
 
 @pytest.fixture
 def transcript(request):
-    """This check's transcript: every robot's sends and receives, timed."""
+    """This check's transcript: every member's sends and receives, timed."""
     record = Transcript()
     request.node.stash[TRANSCRIPT] = record
     return record
@@ -281,14 +297,30 @@ def pod(grading, request):
 
 
 @pytest.fixture
+def programs(request):
+    """Register a program this check started, so that its output and diagnoses reach the result."""
+    started = request.node.stash.setdefault(PROGRAMS, [])
+    return started.append
+
+
+@pytest.fixture
+def peer_names(request):
+    """Name the grader's connections by local port, for diagnoses ("the thread serving Alice")."""
+    names = request.node.stash.setdefault(NAMES, {})
+    return names
+
+
+@pytest.fixture
 def server(grading, pod, transcript, request):
     """The student's server, started from a fresh copy and listening."""
+    if grading.submission.server is None:
+        pytest.skip(_("there is no server in the submission"))
     if grading.startup_failed:
         # Found in an earlier check of this session: each would wait the same start-up deadline for nothing.
         pytest.skip(skip_message("server.starts"))
     program = pod.server_program
     request.node.stash[PROGRAMS].append(program)
-    program.on_output = _transcribe_output(transcript, "server")
+    program.on_output = transcribe_output(transcript, "server")
     if program.stdout.total:  # what it printed before this check took it
         transcript.add("server", "stdout", program.stdout.text())
     timeout = grading.lab.timeout("startup")
@@ -305,62 +337,8 @@ def server(grading, pod, transcript, request):
     return Server(program, listening)
 
 
-@pytest.fixture
-def chat(server, pod, transcript, grading, request):
-    """A chat session on the student's server; robots join with ``chat.join(...)``."""
-    session = Chat(server, pod, transcript, grading.lab.timeouts)
-    request.node.stash[NAMES] = session.names_by_port
-    yield session
-    session.dispose()
-    grading.observe(server.program)
-
-
-@pytest.fixture
-def client_session(grading, pod, transcript, request):
-    """A robot in a chat, and the student's client ready to start and join it.
-
-    The client talks to the student's own server when that server passed
-    server.accepts (they were written to speak one protocol), else to the
-    reference server.
-    """
-    submission = grading.submission
-    if submission.client is None:
-        pytest.skip(_("no client was found in the submission"))
-    accepts, announces = grading.own_server_profile()
-    timeouts = grading.lab.timeouts
-    if accepts:
-        program = pod.server_program
-        label = _("your own server")
-    else:
-        pod.server_program.stop()
-        root = grading.fresh_reference()
-        program = pod.start(root / "server.py", role="server", root=root)
-        label = _("the reference server (your server did not pass server.accepts)")
-    request.node.stash[PROGRAMS].append(program)
-    program.on_output = _transcribe_output(transcript, "server")
-    try:
-        listening = program.wait_listening(grading.lab.timeout("startup"))
-    except StartupFailed as failure:
-        raise diagnose.startup_failure(failure, grading.lab.timeout("startup")) from None
-    chat = Chat(Server(program, listening), pod, transcript, timeouts)
-    request.node.stash[NAMES] = chat.names_by_port
-    transcript.add("grader", "note", _("the client is graded against {server}").format(server=label))
-    client_root = grading.fresh_copy()
-    script = client_root / submission.relative(submission.client)
-
-    def start_client():
-        started = pod.start(script, role="client", root=client_root, stdin=True, connect_port=listening.port)
-        request.node.stash[PROGRAMS].append(started)
-        return started
-
-    session = ClientSession(chat, start_client, timeouts, label)
-    session.server_announces_names = announces or not accepts
-    session.line_server = not accepts
-    yield session
-    chat.dispose()
-
-
-def _transcribe_output(transcript, who):
+def transcribe_output(transcript, who):
+    """An ``on_output`` callback that records a program's output in the transcript (the start of a flood)."""
     decoders = {"stdout": codecs.getincrementaldecoder("utf-8")("replace"),
                 "stderr": codecs.getincrementaldecoder("utf-8")("replace")}
     budget = {"left": 8192}

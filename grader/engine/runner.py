@@ -12,7 +12,9 @@ from pathlib import Path
 
 from grader import __version__
 from grader.errors import GraderError
-from grader.model.lab import builtin_lab_path, load_lab
+from grader.engine.plan import Plan
+from grader.model.lab import lab_path as lab_path_of
+from grader.model.lab import load_lab
 from grader.isolation.pods import check_isolation
 from grader.model.results import CheckResult, GradingResult, apply_dependencies
 from grader.intake.discover import discover, make_workdir
@@ -42,8 +44,8 @@ class _Collector:
         self.grading = session.config.stash.get(GRADING, None)
 
 
-def pytest_args(lab, submission, *, server=None, client=None, lang="en", isolation="auto", target=None):
-    """The pytest command line that grades ``submission`` with ``lab`` (or one of its files)."""
+def pytest_args(lab, plan_file, *, lang="en", target=None):
+    """The pytest command line that grades the plan in ``plan_file`` with ``lab`` (or one of its files)."""
     args = [
         str(target or lab.path),
         "--rootdir", str(lab.path),
@@ -56,14 +58,9 @@ def pytest_args(lab, submission, *, server=None, client=None, lang="en", isolati
         "-o", f"timeout={lab.timeouts['check']}",
         "-o", f"session_timeout={lab.timeouts['submission']}",
         "-q", "--no-header", "-rN", "--tb=short", "-W", "ignore",
-        "--submission", str(submission),
+        "--grader-plan", str(plan_file),
         "--grader-lang", lang,
-        "--grader-isolation", isolation,
     ]
-    if server:
-        args += ["--submission-server", str(server)]
-    if client:
-        args += ["--submission-client", str(client)]
     return args
 
 
@@ -103,21 +100,23 @@ class _ParallelPart:
 def grade(path, *, server=None, client=None, lang="en", isolation="auto", lab_path=None):
     """Grade the submission at ``path``; return a GradingResult.
 
-    Scenario files named in lab.toml's ``parallel`` run in sessions of
-    their own, alongside the in-process session that runs the rest.
+    The submission is discovered (a lab report's code extracted) and the
+    lab loaded once, here; every pytest session gets that plan.  Scenario
+    files named in lab.toml's ``parallel`` run in sessions of their own,
+    alongside the in-process session that runs the rest.
     Raises SubmissionError (bad input, exit 2), LabError, or InternalError.
     """
-    lab = load_lab(Path(lab_path) if lab_path else builtin_lab_path())
+    lab = load_lab(lab_path_of(lab_path))
     check_isolation(isolation)
     scratch = make_workdir()
     try:  # bad input is reported before pytest starts, as one clear line
-        submission = discover(path, server=server, client=client, workdir=scratch / "submission")
-        options = dict(server=server, client=client, lang=lang, isolation=isolation)
+        submission = discover(path, server=server, client=client, workdir=scratch / "submission", roles=lab.roles)
+        plan_file = Plan(submission, lab, isolation).save(scratch / "plan.json")
         started = time.monotonic()
-        parts = [_ParallelPart(lab, name, pytest_args(lab, path, target=lab.path / name, **options), scratch)
+        parts = [_ParallelPart(lab, name, pytest_args(lab, plan_file, lang=lang, target=lab.path / name), scratch)
                  for name in lab.parallel]
         try:
-            args = pytest_args(lab, path, **options) + [f"--ignore={lab.path / name}" for name in lab.parallel]
+            args = pytest_args(lab, plan_file, lang=lang) + [f"--ignore={lab.path / name}" for name in lab.parallel]
             checks, notes, isolation_used, log = _run_in_process(args)
             for part in parts:
                 more, more_notes, more_isolation, more_log = part.finish(timeout=_part_timeout(lab))
@@ -135,9 +134,7 @@ def grade(path, *, server=None, client=None, lang="en", isolation="auto", lab_pa
     from grader.engine.plugin import skip_message
 
     apply_dependencies(checks, skip_message)
-    files = {"server": submission.relative(submission.server)}
-    if submission.client:
-        files["client"] = submission.relative(submission.client)
+    files = {role: submission.relative(submission.file(role)) for role in lab.roles if submission.file(role)}
     return GradingResult(
         lab=lab.id,
         submission=str(path),

@@ -12,30 +12,20 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-from grader.chat import Chat, Server
 from grader.errors import GraderError
-from grader.model.failure import CheckFailed
 from grader.i18n import _
-from grader.model.lab import reference_path
 from grader.isolation.pods import CheckPod, make_pod
-from grader.isolation.program import StartupFailed
-from grader.model.results import PASSED
-from grader.intake.discover import copy_tree, discover, make_workdir
-from grader.drive.connection import Transcript
+from grader.intake.discover import copy_tree, make_workdir
 
 
 class GradingSession:
     """One grading session: the submission, its pods and temporary copies, the results so far."""
 
-    def __init__(self, path, *, server=None, client=None, isolation="auto"):
+    def __init__(self, submission, lab, *, isolation="auto"):
         self.workdir = make_workdir()
-        try:
-            self.submission = discover(path, server=server, client=client, workdir=self.workdir / "submission")
-        except GraderError:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-            raise
+        self.submission = submission
         self.isolation = isolation
-        self.lab = None
+        self.lab = lab
         self.results = {}
         self.notes = []
         self.thread_targets = Counter()
@@ -47,7 +37,7 @@ class GradingSession:
         self._spare = None
         self._spares_wanted = True
         self._closers = []
-        self._profile = None
+        self.memo = {}  # what a lab's fixtures keep for the whole session (a probe's answer...)
         self._pod = None
         self._pod_lock = threading.Lock()
         self.collected = set()
@@ -82,47 +72,10 @@ class GradingSession:
     def _new_pod(self):
         pod = CheckPod(self._session_pod())
         root = self.fresh_copy()
-        script = root / self.submission.relative(self.submission.server)
-        pod.server_program = pod.start(script, role="server", root=root)
+        script = root / self.submission.relative(self.submission.server) if self.submission.server else None
+        if self.submission.server is not None:
+            pod.server_program = pod.start(script, role="server", root=root)
         return pod
-
-    def own_server_profile(self):
-        """(does the student's server accept clients, does it announce names), for the client checks.
-
-        From server.accepts and server.join_notice when they ran in this
-        session; else (the client checks running in a session of their own)
-        from a short probe with the same steps.
-        """
-        if self._profile is None:
-            accepts = self.results.get("server.accepts")
-            notice = self.results.get("server.join_notice")
-            if accepts is not None:
-                self._profile = (accepts.status == PASSED, notice is not None and notice.status == PASSED)
-            else:
-                self._profile = self._probe_own_server()
-        return self._profile
-
-    def _probe_own_server(self):
-        pod = self._new_pod()
-        chat = None
-        try:
-            listening = pod.server_program.wait_listening(self.lab.timeout("startup"))
-            chat = Chat(Server(pod.server_program, listening), pod, Transcript(), self.lab.timeouts)
-            alice = chat.join("Alice")
-            if chat.unread_names or alice.ending is not None:
-                return False, False
-            chat.join("Bob")
-            try:
-                chat.expect_notice(alice, "Bob")
-                return True, True
-            except CheckFailed:
-                return True, False
-        except (StartupFailed, CheckFailed):
-            return False, False
-        finally:
-            if chat is not None:
-                chat.dispose()
-            self.close_later(pod)
 
     def close_later(self, pod):
         """Tear ``pod`` down in the background; the session waits for it at the end."""
@@ -142,10 +95,11 @@ class GradingSession:
             return self._copies
 
     def fresh_reference(self):
-        """A temporary copy of the reference server, for checks of the student's client."""
+        """A temporary copy of the lab's reference solution, for checks that need a working counterpart."""
+        if self.lab.reference is None:
+            raise GraderError(f"the lab {self.lab.id!r} names no reference solution in lab.toml")
         folder = self.workdir / f"reference{self._next_copy()}"
-        folder.mkdir()
-        shutil.copyfile(reference_path() / "server.py", folder / "server.py")
+        shutil.copytree(self.lab.reference, folder, ignore=shutil.ignore_patterns("__pycache__"))
         return folder
 
     def fresh_copy(self):

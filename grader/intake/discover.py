@@ -1,20 +1,20 @@
 """Find the server and the client in what a student handed in.
 
 A submission is a folder, a single ``.py`` file, or a Markdown / plain-text
-lab report with the code inside (see ``grader.intake.lab_report``).  The server
-is recognised by what it does (``bind``/``listen``/``accept``), the client by
-``connect`` without ``accept``; file names (``server.py``,
-``task4_server.py``, ``chat_client.py``) break ties.
+lab report with the code inside (see ``grader.intake.lab_report``); which
+file is the server and which the client is decided in ``grader.intake.roles``.
 """
 
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.errors import SubmissionError
 from grader.i18n import _
+from grader.intake.lab_report import extract_programs
+from grader.intake.roles import role_score
+from grader.model.submission import Submission
 
 MAX_SOURCE_BYTES = 512 * 1024      # a larger file is not source a student wrote
 MAX_COPY_BYTES = 32 * 1024 * 1024  # what is copied into each check's temporary folder
@@ -22,47 +22,9 @@ REPORT_SUFFIXES = {".md", ".markdown", ".txt", ".rst"}
 SKIP_DIRS = {"__pycache__", ".git", ".venv", "venv", "env", "node_modules", ".idea", ".vscode"}
 
 
-@dataclass(frozen=True)
-class Submission:
-    """Where the code is and which file plays which role."""
-
-    path: Path
-    root: Path
-    server: Path | None
-    client: Path | None
-    kind: str
-    notes: tuple = field(default_factory=tuple)
-
-    def relative(self, file):
-        return str(Path(file).relative_to(self.root)) if file else None
-
-    def source(self, role):
-        """The program's code: its file and the local modules it imports."""
-        file = self.server if role == "server" else self.client
-        if file is None:
-            return None
-        # A single file is graded alone: its folder may be anything (Downloads...).
-        return read_source(file) if self.kind == "file" else program_sources(file, python_files(self.root))
-
-
 def read_source(path):
     """Source text of a student file; invalid UTF-8 becomes replacement characters."""
     return Path(path).read_bytes().decode("utf-8", "replace")
-
-
-def _score(path, text, role):
-    name = path.stem.lower()
-    score = 0
-    if role == "server":
-        score += 4 * bool(re.search(r"\.accept\s*\(|create_server\s*\(|socketserver", text))
-        score += 2 * bool(re.search(r"\.listen\s*\(", text))
-        score += bool(re.search(r"\.bind\s*\(", text)) + 3 * ("server" in name or "serv" in name or "сервер" in name)
-        score -= 3 * ("client" in name or "клиент" in name)
-    else:
-        has_accept = bool(re.search(r"\.accept\s*\(|create_server\s*\(", text))
-        score += 4 * bool(re.search(r"\.connect\s*\(|create_connection\s*\(", text)) - 5 * has_accept
-        score += 3 * ("client" in name or "клиент" in name) - 3 * ("server" in name)
-    return score
 
 
 def _is_text(data):
@@ -88,7 +50,7 @@ def python_files(folder):
 
 
 def local_imports(path, text, files):
-    """The files among ``files`` that ``path`` imports (``import chat_core``, ``from chat_core import x``)."""
+    """The files among ``files`` that ``path`` imports (``import core``, ``from core import x``)."""
     names = set(re.findall(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", text, re.MULTILINE))
     modules = {part for pair in names for part in pair if part}
     return [f for f in files if f != path and f.parent == path.parent and f.stem in modules]
@@ -126,7 +88,7 @@ def pick_roles(files, server_hint=None, client_hint=None):
 
     def score(path, role):
         whole = "\n".join([texts[path]] + [texts[m] for m in local_imports(path, texts[path], list(texts))])
-        return _score(path, whole, role)
+        return role_score(path, whole, role)
 
     server = server_hint
     if server is None:
@@ -158,7 +120,7 @@ def _override(root, value, what):
     return candidate
 
 
-def discover(path, server=None, client=None, workdir=None):
+def discover(path, server=None, client=None, workdir=None, roles=("server", "client")):
     """Turn a path given by the user into a Submission, or raise SubmissionError.
 
     ``workdir`` is where a lab report's code is extracted (a temporary
@@ -173,9 +135,11 @@ def discover(path, server=None, client=None, workdir=None):
             raise SubmissionError(_("{path}: no Python files in this folder (expected a server.py)").format(path=path))
         chosen_server, chosen_client = pick_roles(
             files, _override(path, server, "server"), _override(path, client, "client"))
+        if "client" not in roles:
+            chosen_client = None
         if chosen_server is None:
             raise SubmissionError(
-                _("{path}: no chat server found (no .py file calls bind/listen/accept); name it with --server "
+                _("{path}: no server found (no .py file calls bind/listen/accept); name it with --server "
                   "FILE").format(path=path))
         return Submission(path, path, chosen_server, chosen_client, "folder")
     if not path.is_file():  # a FIFO or a device would block or never end
@@ -194,8 +158,6 @@ def discover(path, server=None, client=None, workdir=None):
     if path.suffix == ".py":
         return Submission(path, path.parent, path, None, "file")
     if path.suffix.lower() in REPORT_SUFFIXES or path.suffix == "":
-        from grader.intake.lab_report import extract_programs
-
         return extract_programs(path, data.decode("utf-8"), workdir, server=server, client=client)
     raise SubmissionError(_("{path}: expected a folder, a .py file or a Markdown/text lab report").format(path=path))
 
@@ -225,5 +187,5 @@ def copy_tree(submission, destination):
     return destination
 
 
-def make_workdir(prefix="chatlab-"):
+def make_workdir(prefix="grader-"):
     return Path(tempfile.mkdtemp(prefix=prefix))

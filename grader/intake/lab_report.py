@@ -15,6 +15,8 @@ from markdown_it import MarkdownIt
 
 from grader.errors import SubmissionError
 from grader.i18n import _
+from grader.intake.roles import role_score
+from grader.model.submission import Submission
 
 _FILENAME = re.compile(r"([\w\-.]+\.py)\b", re.UNICODE)
 _PYTHON_LANGS = {"", "python", "py", "python3", "py3", "ipython", "pycon"}
@@ -55,11 +57,11 @@ def _looks_like_python(code):
 
 
 def _role_score(block, role):
-    from grader.intake.discover import _score  # the same content rules as for folders
 
     name = block.filename() or ""
     context = block.context.lower()
-    score = _score(Path(name or "block.py"), block.code, role)
+    score = role_score(  # the same content rules as for folders
+        Path(name or "block.py"), block.code, role)
     words, others = (_SERVER_WORDS, _CLIENT_WORDS) if role == "server" else (_CLIENT_WORDS, _SERVER_WORDS)
     if not name:  # "### Сервер", "**client**": the heading names the role
         score += 3 * any(word in context for word in words) - 3 * any(word in context for word in others)
@@ -68,8 +70,6 @@ def _role_score(block, role):
 
 def extract_programs(path, text, workdir, server=None, client=None):
     """Write the report's server (and client) into ``workdir``; return a Submission."""
-    from grader.intake.discover import Submission
-
     if workdir is None:
         raise SubmissionError(_("{path}: a lab report needs a folder to extract its code into").format(path=path))
     blocks = [b for b in code_blocks(text) if b.lang in _PYTHON_LANGS and _looks_like_python(b.code)]
@@ -90,7 +90,7 @@ def extract_programs(path, text, workdir, server=None, client=None):
             chosen[role] = ranked[0]
     if "server" not in chosen:
         raise SubmissionError(
-            _("{path}: the report's code has no chat server (nothing calls bind/listen/accept)").format(path=path))
+            _("{path}: the report's code has no server (nothing calls bind/listen/accept)").format(path=path))
     root = Path(workdir)
     root.mkdir(parents=True, exist_ok=True)
     files, notes = {}, []

@@ -35,6 +35,19 @@ class Listening:
     where: str | None = None
 
 
+class Server:
+    """A started student server and where it listens (what a scenario's ``server`` fixture hands out)."""
+
+    def __init__(self, program, listening):
+        self.program = program
+        self.host = listening.host
+        self.port = listening.port
+        self.where = listening.where
+
+    def alive(self):
+        return self.program.alive()
+
+
 class StartupFailed(Exception):
     """The program did not start listening; ``reason`` is exited, timeout or crashed."""
 

@@ -37,3 +37,11 @@ class CheckFailed(AssertionError):
             if value is not None
         }
         self.hint = hint
+
+
+def trim(text, limit=300):
+    """Shorten a received stream for a message: keep the start and the end."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]} [...{len(text) - limit} more...] {text[-half:]}"

@@ -11,7 +11,7 @@ import pytest
 from grader.engine.diagnose import creates_threads
 from grader.model.failure import CheckFailed
 from grader.i18n import _
-from grader.matching import notice_line
+from .matching import notice_line
 from grader.engine.plugin import check
 
 @check("client.starts", hint=_("The client must connect to the server as soon as it starts (or right after "

@@ -11,7 +11,7 @@ from grader.engine.diagnose import stuck_frames
 from grader.model.failure import CheckFailed
 from grader.i18n import _
 from grader.engine.plugin import check
-from grader.drive.console import quit_words
+from .client_driver import quit_words
 
 QUIT_TIMEOUT = 2.0  # seconds a client may take to end (the catalogue says 2 s)
 

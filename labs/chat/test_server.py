@@ -3,7 +3,7 @@
 Each test is one graded check: ``@check`` gives its stable id and what it
 depends on, the docstring's first line is the title students see, and the
 points are in lab.toml.  Robots are the grader's own socket clients; see
-``grader.chat`` for how they join, talk and leave.
+``members.py`` for how they join, talk and leave.
 """
 
 from grader.engine.diagnose import creates_threads, where_stuck
@@ -189,9 +189,9 @@ def test_no_spin(chat, lab):
     """The server does not burn CPU after a member leaves"""
     alice, bob = chat.join("Alice", "Bob")
     chat.leave(bob)
-    window = float(lab.spin["window"])
+    window = float(lab.section("spin").get("window", 0.3))
     share, used = chat.server.program.busiest_thread(window)
-    if share > float(lab.spin["busy_share"]):
+    if share > float(lab.section("spin").get("busy_share", 0.5)):
         raise CheckFailed(
             _("After Bob left, a thread of the idle server kept running ({pct:.0f}% of the time running or waiting "
               "for a core; {cpu:.2f} s of CPU in {s:.1f} s): a loop keeps going, most likely calling recv() that "

@@ -12,26 +12,10 @@ deadline.
 
 from grader.model.failure import CheckFailed
 from grader.i18n import _
-from grader.matching import attribution_line, notice_line, trim
+from .matching import attribution_line, notice_line, trim
 from grader.drive.wait import poll_until
 from grader.drive.quiescence import Quiescence
 from grader.drive.connection import Robot
-
-
-class Server:
-    """A started, listening student server."""
-
-    def __init__(self, program, listening):
-        self.program = program
-        self.host = listening.host
-        self.port = listening.port
-        self.where = listening.where
-
-    def alive(self):
-        return self.program.alive()
-
-    def exit_code(self):
-        return self.program.exit_code
 
 
 class Chat:

@@ -1,6 +1,6 @@
 """The reading rules for notices and attribution, on streams real servers produce."""
 
-from grader.matching import attribution_line, normalize, notice_line
+from grader.labs.chat.matching import attribution_line, normalize, notice_line
 
 
 def test_notice_in_english_and_russian():
