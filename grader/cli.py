@@ -52,6 +52,13 @@ def build_parser():
                        help="how to isolate the student's programs (default: auto)")
     check.add_argument("--lab", metavar="DIR", help="grade with this lab (a folder, or the name of a built-in lab) instead of the default one")
     check.add_argument("--plain", action="store_true", help="no colours in the terminal table")
+    report = commands.add_parser("report", help="render a stored result.json again (other formats, another "
+                                                "language), without grading")
+    report.add_argument("result", help="the result.json that `grader check` wrote beside its report")
+    report.add_argument("--format", metavar="FORMATS", action="append",
+                        help="report files to write, comma-separated or repeated (default: html)")
+    report.add_argument("--lang", choices=("en", "ru"), default=None, help="language of the report")
+    report.add_argument("--out", metavar="DIR", help="where to write them (default: the result's folder)")
     _add_class_commands(commands)
     return parser
 
@@ -104,17 +111,19 @@ def run_check(args, stdout):
     from grader.report.sanitize import clean_data
     from grader.report.table import render
     from grader.engine.runner import grade
+    from grader.model.text import localized
 
     lang = args.lang or default_language()
     set_language(lang)
     formats = parse_formats(args.format)  # a typo is reported before a grading is spent on it
-    result = grade(args.path, server=args.server, client=args.client, lang=lang,
+    graded = grade(args.path, server=args.server, client=args.client, lang=lang,
                    isolation=args.isolation, lab_path=args.lab)
     folder = report_folder(args.path, args.out)
+    result = localized(graded)  # the sentences in the reader's language, from here on
     written = write_reports(result, folder, formats)
-    # Everything, transcripts included: what any report can be rendered again from.
+    # Everything, transcripts included, sentences in no language yet: `grader report` renders it again.
     (folder / "result.json").write_text(
-        json.dumps(clean_data(result.to_full_json()), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        json.dumps(clean_data(graded.to_full_json()), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     if args.json:
         Path(args.json).write_text(json.dumps(clean_data(result.to_json()), ensure_ascii=False, indent=2),
                                    encoding="utf-8")
@@ -127,6 +136,28 @@ def run_check(args, stdout):
             n=result.counts()["error"], path=written.get("html") or folder), file=sys.stderr)
         return Exit.INTERNAL
     return Exit.OK if result.all_passed else Exit.FAILED
+
+
+def run_report(args, stdout):
+    from grader.i18n import set_language
+    from grader.model.results import GradingResult
+    from grader.model.text import localized
+    from grader.report.formats import parse_formats, write_reports
+
+    set_language(args.lang or default_language())
+    formats = parse_formats(args.format)
+    source = Path(args.result)
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+        graded = GradingResult.from_full_json(data)
+    except OSError as exc:
+        raise UsageError(_("{path}: cannot read ({error})").format(path=source, error=exc.strerror)) from None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise UsageError(_("{path}: not a result.json written by `grader check`").format(path=source)) from None
+    written = write_reports(localized(graded), Path(args.out) if args.out else source.parent, formats)
+    for path in written.values():
+        print(path, file=stdout)
+    return Exit.OK
 
 
 def batch_exit(statuses, interrupted):
@@ -278,6 +309,8 @@ def main(argv=None, stdout=None, stderr=None):
             return run_batch(args, stdout, stderr)
         if args.command == "merge":
             return run_merge(args, stdout)
+        if args.command == "report":
+            return run_report(args, stdout)
         build_parser().print_help(stdout)
         return Exit.USAGE
     except UsageError as exc:

@@ -19,7 +19,7 @@ import termios
 import threading
 import time
 
-from grader.i18n import _
+from grader.i18n import lazy as _
 from grader.drive.wait import Deadline
 
 MAX_STREAM = 1024 * 1024  # bytes a robot keeps; a flood beyond is counted, not stored

@@ -8,7 +8,7 @@ prompt, and reads the screen as a stream, like the robots' sockets.
 import codecs
 import threading
 
-from grader.i18n import _
+from grader.i18n import lazy as _
 from grader.drive.wait import Deadline
 
 MAX_SCREEN = 256 * 1024

@@ -3,7 +3,7 @@
 import threading
 import time
 
-from grader.i18n import _
+from grader.i18n import lazy as _
 from grader.model.results import Event
 
 

@@ -8,7 +8,7 @@ import os
 import re
 
 from grader.model.failure import CheckFailed, trim
-from grader.i18n import _
+from grader.i18n import lazy as _
 
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<func>\S+)')
 _THREAD = re.compile(r"^(Current thread|Thread) (0x[0-9a-f]+)")

@@ -19,7 +19,8 @@ import pytest
 from grader.engine import diagnose
 from grader.errors import GraderError
 from grader.model.failure import CheckFailed
-from grader.i18n import _, set_language
+from grader.i18n import lazy as _
+from grader.i18n import set_language
 from grader.engine.plan import Plan
 from grader.intake.discover import discover, make_workdir
 from grader.model.lab import load_lab
@@ -27,6 +28,7 @@ from grader.isolation.program import Server, StartupFailed
 from grader.model.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult
 from grader.engine.session import GradingSession
 from grader.drive.transcript import Transcript
+from grader.model.text import Text, decode, encode
 
 GRADING = pytest.StashKey()
 TRANSCRIPT = pytest.StashKey()
@@ -34,6 +36,19 @@ PROGRAMS = pytest.StashKey()
 REPORTS = pytest.StashKey()
 STARTED = pytest.StashKey()
 NAMES = pytest.StashKey()  # robot port -> robot name, for "the thread serving Alice"
+
+
+class SkipCheck(pytest.skip.Exception):
+    """A check that cannot run; ``text`` says why (a Text, rendered in the reader's language)."""
+
+    def __init__(self, text):
+        super().__init__(text.english() if isinstance(text, Text) else str(text))
+        self.text = text
+
+
+def skip(text):
+    """Skip the current check, saying why: ``skip(_("there is no client in the submission"))``."""
+    raise SkipCheck(text)
 
 
 def check(check_id, depends=(), hint=None):
@@ -120,9 +135,9 @@ class Grading(GradingSession):
                 continue  # graded in a parallel session: the runner applies it when merging
             result = self.results.get(dependency)
             if result is None:
-                pytest.skip(_("can't check until {dep} has run").format(dep=dependency))
+                skip(_("can't check until {dep} has run").format(dep=dependency))
             if result.status != PASSED:
-                pytest.skip(skip_message(dependency, result))
+                skip(skip_message(dependency, result))
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -140,7 +155,7 @@ class Grading(GradingSession):
         self.plan.close()
         target = self.config.getoption("grader_results")
         if target:
-            data = {"checks": [asdict(result) for result in self.result_list()], "notes": self.notes,
+            data = {"checks": [encode(result) for result in self.result_list()], "notes": encode(self.notes),
                     "isolation": self.isolation_used}
             Path(target).write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
     def pytest_terminal_summary(self, terminalreporter):
@@ -171,7 +186,7 @@ class Grading(GradingSession):
             if report.skipped:
                 if status == PASSED:
                     status = SKIPPED
-                    message = _skip_reason(report)
+                    message = _skip_reason(call, report)
                 continue
             excinfo = call.excinfo
             if excinfo is not None and isinstance(excinfo.value, CheckFailed) and status in (PASSED, SKIPPED):
@@ -195,7 +210,7 @@ class Grading(GradingSession):
             extra = diagnose.after_failure(programs, details, item.stash.get(NAMES, {}), before=failed_at)
             if extra:
                 details["diagnosis"] = extra
-                message = f"{message} {extra[0]}"
+                message = message + " " + extra[0]
         transcript = item.stash.get(TRANSCRIPT, None)
         output = "\n".join(_program_output(p) for p in programs if p.stdout.total or p.stderr.total)
         started = item.stash.get(STARTED, None)
@@ -206,7 +221,7 @@ class Grading(GradingSession):
             score=points if status == PASSED else 0.0,
             max_score=points,
             message=message,
-            hint=_(hint) if hint else "",
+            hint=(hint if isinstance(hint, Text) else _(hint)) if hint else "",
             details=details,
             transcript=transcript.snapshot() if transcript else [],
             log=log,
@@ -223,7 +238,9 @@ def skip_message(dependency, result=None):
     return _("can't check until {dep} passes").format(dep=dependency)
 
 
-def _skip_reason(report):
+def _skip_reason(call, report):
+    if call.excinfo is not None and isinstance(call.excinfo.value, SkipCheck):
+        return call.excinfo.value.text
     longrepr = report.longrepr
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
         return str(longrepr[2]).removeprefix("Skipped: ")
@@ -314,10 +331,10 @@ def peer_names(request):
 def server(grading, pod, transcript, request):
     """The student's server, started from a fresh copy and listening."""
     if grading.submission.server is None:
-        pytest.skip(_("there is no server in the submission"))
+        skip(_("there is no server in the submission"))
     if grading.startup_failed:
         # Found in an earlier check of this session: each would wait the same start-up deadline for nothing.
-        pytest.skip(skip_message("server.starts"))
+        skip(skip_message("server.starts"))
     program = pod.server_program
     request.node.stash[PROGRAMS].append(program)
     program.on_output = transcribe_output(transcript, "server")

@@ -13,6 +13,7 @@ from pathlib import Path
 from grader import __version__
 from grader.errors import GraderError
 from grader.engine.plan import Plan
+from grader.model.text import decode
 from grader.model.lab import lab_path as lab_path_of
 from grader.model.lab import load_lab
 from grader.isolation.pods import check_isolation
@@ -84,7 +85,8 @@ class _ParallelPart:
         if not self.results_file.exists():
             raise InternalError(f"the scenarios of {self.name} did not run (exit code {self.process.returncode})", log)
         data = json.loads(self.results_file.read_text(encoding="utf-8"))
-        return [CheckResult.from_dict(c) for c in data["checks"]], data.get("notes", []), data.get("isolation"), log
+        return ([CheckResult.from_dict(c) for c in data["checks"]], decode(data.get("notes", [])),
+                data.get("isolation"), log)
 
     def interrupt(self):
         """Stop the session the way Ctrl-C does, so that it tears its programs down."""
@@ -146,6 +148,7 @@ def grade(path, *, server=None, client=None, lang="en", isolation="auto", lab_pa
         files=files,
         notes=list(submission.notes) + notes,
         staff_log=log,
+        lab_title=lab.title,
     )
 
 

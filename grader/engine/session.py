@@ -12,8 +12,8 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-from grader.errors import GraderError
-from grader.i18n import _
+from grader.errors import LabError
+from grader.i18n import lazy as _
 from grader.isolation.pods import CheckPod, make_pod
 from grader.intake.discover import copy_tree, make_workdir
 
@@ -96,8 +96,9 @@ class GradingSession:
 
     def fresh_reference(self):
         """A temporary copy of the lab's reference solution, for checks that need a working counterpart."""
-        if self.lab.reference is None:
-            raise GraderError(f"the lab {self.lab.id!r} names no reference solution in lab.toml")
+        if self.lab.reference is None or not self.lab.reference.is_dir():
+            raise LabError(f"{self.lab.path / 'lab.toml'}: the reference solution "
+                           f"{self.lab.reference or '(none named)'} is not a folder")
         folder = self.workdir / f"reference{self._next_copy()}"
         shutil.copytree(self.lab.reference, folder, ignore=shutil.ignore_patterns("__pycache__"))
         return folder

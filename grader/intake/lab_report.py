@@ -14,7 +14,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from grader.errors import SubmissionError
-from grader.i18n import _
+from grader.i18n import lazy as _
 from grader.intake.roles import role_score
 from grader.model.submission import Submission
 

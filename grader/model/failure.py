@@ -14,7 +14,9 @@ class CheckFailed(AssertionError):
 
     def __init__(self, message, *, who=None, sender=None, action=None, expected=None, received=None,
                  waited_s=None, ending=None, hint=None, cause=None, complete=False):
-        super().__init__(message)
+        # pytest's own output (the staff log) shows the English sentence;
+        # the result keeps ``message`` itself, to be rendered in any language.
+        super().__init__(message.english() if hasattr(message, "english") else message)
         self.message = message
         # When it failed: diagnoses count only what the programs did before
         # (not what a later probe or the teardown caused).

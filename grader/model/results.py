@@ -3,10 +3,13 @@
 Renderers (terminal, HTML, ...) are pure functions of a ``GradingResult``.
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+
+from grader.model.text import decode, encode
 
 PASSED, FAILED, SKIPPED, ERROR = "passed", "failed", "skipped", "error"
 STATUSES = (PASSED, FAILED, SKIPPED, ERROR)
+FULL_FORMAT = "grader-result/1"  # the key that marks result.json, the re-renderable form
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,8 @@ class CheckResult:
 
     @classmethod
     def from_dict(cls, data):
-        """The inverse of ``dataclasses.asdict`` (transcripts become Events again)."""
-        data = dict(data)
+        """The inverse of ``text.encode`` (sentences become Text, transcripts Events again)."""
+        data = decode(dict(data))
         data["transcript"] = [Event(**event) for event in data.get("transcript", [])]
         return cls(**data)
 
@@ -92,6 +95,7 @@ class GradingResult:
     files: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
     staff_log: str = ""
+    lab_title: object = ""  # the lab's title (lab.toml), for the report's heading
 
     @property
     def score(self):
@@ -127,8 +131,27 @@ class GradingResult:
         }
 
     def to_full_json(self):
-        """Everything, transcripts included: what a report can be re-rendered from."""
-        data = self.to_json()
-        data["checks"] = [asdict(c) for c in self.checks]
+        """Everything, transcripts included, sentences as data: what a report can be re-rendered from.
+
+        Unlike ``to_json`` (for a localized result), the messages stay in no
+        language: ``grader report --lang`` renders them in the one asked for.
+        """
+        data = encode(self.to_json())
+        data["format"] = FULL_FORMAT
+        data["checks"] = [encode(c) for c in self.checks]
+        data["lab_title"] = encode(self.lab_title)
         data["staff_log"] = self.staff_log
         return data
+
+    @classmethod
+    def from_full_json(cls, data):
+        """The GradingResult that ``to_full_json`` wrote (raises KeyError/TypeError/ValueError if it is not one)."""
+        if data.get("format") != FULL_FORMAT:
+            raise ValueError("not a full result of `grader check` (result.json)")
+        isolation = data["isolation"] + (f" ({data['isolation_tool']})" if data.get("isolation_tool") else "")
+        return cls(lab=data["lab"], submission=data["submission"],
+                   checks=[CheckResult.from_dict(c) for c in data["checks"]],
+                   duration_s=data.get("duration_s", 0.0), isolation=isolation,
+                   lab_version=data.get("lab_version", ""), grader_version=data.get("grader_version", ""),
+                   files=data.get("files", {}), notes=decode(data.get("notes", [])),
+                   staff_log=data.get("staff_log", ""), lab_title=decode(data.get("lab_title", "")))

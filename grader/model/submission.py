@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.model.text import decode, encode
+
 
 @dataclass(frozen=True)
 class Submission:
@@ -35,12 +37,12 @@ class Submission:
     def to_dict(self):
         """JSON-able form, handed to the sessions that grade in other processes (no second discovery)."""
         return {"path": str(self.path), "root": str(self.root), "server": _text(self.server),
-                "client": _text(self.client), "kind": self.kind, "notes": list(self.notes)}
+                "client": _text(self.client), "kind": self.kind, "notes": encode(list(self.notes))}
 
     @classmethod
     def from_dict(cls, data):
         return cls(Path(data["path"]), Path(data["root"]), _path(data["server"]), _path(data["client"]),
-                   data["kind"], tuple(data.get("notes", ())))
+                   data["kind"], tuple(decode(data.get("notes", []))))
 
 
 def _text(path):

@@ -9,7 +9,7 @@ import re
 
 from grader.drive.console import Terminal
 from grader.drive.wait import Deadline
-from grader.i18n import _
+from grader.i18n import lazy as _
 from grader.model.failure import CheckFailed, trim
 
 QUIT_WORDS = ("/quit", "/exit", "quit", "exit", "/q", "bye", "выход", "/выход")

@@ -10,8 +10,8 @@ two were written to speak one protocol), else on the reference server.
 import pytest
 
 from grader.engine import diagnose
-from grader.engine.plugin import transcribe_output
-from grader.i18n import _
+from grader.engine.plugin import skip, transcribe_output
+from grader.i18n import lazy as _
 from grader.isolation.program import Server, StartupFailed
 
 from grader.model.results import PASSED
@@ -59,7 +59,7 @@ def client_session(grading, pod, transcript, programs, peer_names):
     """A robot in a chat, and the student's client ready to start and join it."""
     submission = grading.submission
     if submission.client is None:
-        pytest.skip(_("no client was found in the submission"))
+        skip(_("no client was found in the submission"))
     accepts, announces = own_server_profile(grading)
     timeouts = grading.lab.timeouts
     startup = grading.lab.timeout("startup")

@@ -11,7 +11,7 @@ deadline.
 """
 
 from grader.model.failure import CheckFailed
-from grader.i18n import _
+from grader.i18n import lazy as _
 from .matching import attribution_line, notice_line, trim
 from grader.drive.wait import poll_until
 from grader.drive.quiescence import Quiescence

@@ -10,9 +10,9 @@ import pytest
 
 from grader.engine.diagnose import creates_threads
 from grader.model.failure import CheckFailed
-from grader.i18n import _
+from grader.i18n import lazy as _
 from .matching import notice_line
-from grader.engine.plugin import check
+from grader.engine.plugin import check, skip
 
 @check("client.starts", hint=_("The client must connect to the server as soon as it starts (or right after "
                               "asking for the name)."))
@@ -27,7 +27,7 @@ def test_client_sends_name(client_session):
     """The name typed at the prompt reaches the server"""
     session = client_session
     if not session.server_announces_names:
-        pytest.skip(_("this chat server does not announce names, so there is no name to check"))
+        skip(_("this chat server does not announce names, so there is no name to check"))
     alice = session.chat.join("Alice")
     session.chat._mark_all()
     session.chat.last_action = _("the client started and 'Dora' was typed at its first prompt")
@@ -107,7 +107,7 @@ def test_client_unicode(client_session):
 def test_client_threading(submission):
     """The client uses threading (a receiver thread)"""
     if submission.client is None:
-        pytest.skip(_("no client was found in the submission"))
+        skip(_("no client was found in the submission"))
     if not creates_threads(submission.source("client")):
         raise CheckFailed(_("The client's code never creates a threading.Thread, so it cannot receive while it "
                             "waits for the keyboard."), expected=_("a receiver thread"))

@@ -9,7 +9,7 @@ first prompt.
 
 from grader.engine.diagnose import stuck_frames
 from grader.model.failure import CheckFailed
-from grader.i18n import _
+from grader.i18n import lazy as _
 from grader.engine.plugin import check
 from .client_driver import quit_words
 

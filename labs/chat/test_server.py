@@ -8,7 +8,7 @@ points are in lab.toml.  Robots are the grader's own socket clients; see
 
 from grader.engine.diagnose import creates_threads, where_stuck
 from grader.model.failure import CheckFailed
-from grader.i18n import _
+from grader.i18n import lazy as _
 from grader.engine.plugin import check
 
 HINT_BROADCAST = _(
