@@ -139,7 +139,7 @@ def run_check(args, stdout):
 
 
 def run_report(args, stdout):
-    from grader.i18n import set_language
+    from grader.i18n import add_catalog, set_language
     from grader.model.results import GradingResult
     from grader.model.text import localized
     from grader.report.formats import parse_formats, write_reports
@@ -154,10 +154,21 @@ def run_report(args, stdout):
         raise UsageError(_("{path}: cannot read ({error})").format(path=source, error=exc.strerror)) from None
     except (ValueError, KeyError, TypeError, AttributeError):
         raise UsageError(_("{path}: not a result.json written by `grader check`").format(path=source)) from None
+    add_catalog(_lab_catalog(graded))
     written = write_reports(localized(graded), Path(args.out) if args.out else source.parent, formats)
     for path in written.values():
         print(path, file=stdout)
     return Exit.OK
+
+
+def _lab_catalog(result):
+    """The locale folder of the lab a stored result was graded with (moved: the built-in lab of that id)."""
+    from grader.model.lab import builtin_lab_path, builtin_labs
+
+    folder = Path(result.lab_path) if result.lab_path else None
+    if (folder is None or not folder.is_dir()) and result.lab in builtin_labs():
+        folder = builtin_lab_path(result.lab)
+    return (folder or Path(".")) / "locale"
 
 
 def batch_exit(statuses, interrupted):

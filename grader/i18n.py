@@ -1,7 +1,9 @@
 """Translations of student-facing strings (gettext; English source strings).
 
-``_`` looks up the active language's catalog (``grader/locale``); a string
-without a translation falls back to English.
+The core's catalog is ``grader/locale``; each lab brings its own in
+``<lab>/locale/<lang>/LC_MESSAGES/lab.mo`` (its checks' titles, messages and
+hints), registered with ``add_catalog``.  A lab's catalog is asked first,
+then the core's; a string without a translation falls back to English.
 """
 
 import gettext
@@ -9,15 +11,42 @@ from pathlib import Path
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("en", "ru")
+LAB_DOMAIN = "lab"
 _active = gettext.NullTranslations()
 _language = "en"
+_catalogs = []  # the locale folders of the labs in use, most recent first
+
+
+def _load():
+    global _active
+    core = gettext.translation("grader", LOCALE_DIR, languages=[_language], fallback=True)
+    chain = None
+    for folder in _catalogs:
+        lab = gettext.translation(LAB_DOMAIN, folder, languages=[_language], fallback=True)
+        if chain is None:
+            chain = lab
+        else:
+            chain.add_fallback(lab)
+    if chain is None:
+        _active = core
+    else:
+        chain.add_fallback(core)
+        _active = chain
 
 
 def set_language(language):
     """Make ``language`` ('en' or 'ru') the language of every later ``_()``."""
-    global _active, _language
+    global _language
     _language = language if language in LANGUAGES else "en"
-    _active = gettext.translation("grader", LOCALE_DIR, languages=[_language], fallback=True)
+    _load()
+
+
+def add_catalog(folder):
+    """Also translate with the catalog in ``folder`` (a lab's ``locale``), before the core's."""
+    folder = str(Path(folder))
+    if folder not in _catalogs:
+        _catalogs.insert(0, folder)
+        _load()
 
 
 def language():

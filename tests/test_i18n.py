@@ -48,15 +48,27 @@ def template(tool):
     return tool.extract()
 
 
-def compiled(tool, language="ru"):
-    with tool.mo_path(language).open("rb") as f:
+def compiled(tool, language="ru", which="grader"):
+    with tool.mo_path(language, which).open("rb") as f:
         return gettext.GNUTranslations(f)
 
 
 # ------------------------------------------------------------------ catalog
-def test_every_message_has_a_russian_translation_and_the_mo_is_fresh(tool, template):
-    problems = tool.problems(tool.read_catalog("ru"), template, compiled(tool))
-    assert not problems, "run `python tools/extract_messages.py`, translate, run again:\n" + "\n".join(problems)
+def test_every_message_has_a_russian_translation_and_the_mo_is_fresh(tool):
+    names = [entry[0] for entry in tool.catalogs()]
+    assert "grader" in names and "labs/chat" in names
+    for which in names:
+        catalog = tool.read_catalog("ru", which, seed=False)
+        problems = tool.problems(catalog, tool.extract(which), compiled(tool, which=which))
+        assert not problems, f"{which}: run `python tools/extract_messages.py`, translate, run again:\n" + "\n".join(
+            problems)
+
+
+def test_the_core_catalog_has_no_lab_messages_and_each_lab_its_own(tool):
+    core = {m.id for m in tool.extract("grader") if m.id}
+    chat = {m.id for m in tool.extract("labs/chat") if m.id}
+    assert "A message reaches every other member" in chat and not core & chat
+    assert "Report: {path}" in core
 
 
 def test_extraction_finds_code_templates_and_check_titles(template):
@@ -104,7 +116,7 @@ def test_placeholders_compare_as_format_fields(tool):
 
 def test_every_translation_formats_with_the_english_arguments(tool):
     """Each Russian string takes exactly the arguments its English original is formatted with."""
-    catalog = tool.read_catalog("ru")
+    catalog = tool.read_all("ru")
     for message in catalog:
         if not message.id or "{" not in message.id:
             continue
@@ -197,12 +209,12 @@ def test_machine_formats_follow_the_language(graded_no_broadcast):
 
 
 def test_lab_module_strings_are_translated_at_collection(tmp_path):
-    """The scenarios' module-level _() (hints in @check) run after the plugin has set the language."""
+    """The scenarios' module-level _() (hints in @check) are Text, rendered in the session's language and catalog."""
     dump = tmp_path / "hints.json"
     (tmp_path / "dump_hints.py").write_text(
         "import json\n"
         "def pytest_collection_finish(session):\n"
-        "    hints = {i.get_closest_marker('check').kwargs['id']: i.get_closest_marker('check').kwargs['hint']\n"
+        "    hints = {i.get_closest_marker('check').kwargs['id']: (None if i.get_closest_marker('check').kwargs['hint'] is None else str(i.get_closest_marker('check').kwargs['hint']))\n"
         "             for i in session.items if i.get_closest_marker('check')}\n"
         f"    open({str(dump)!r}, 'w', encoding='utf-8').write(json.dumps(hints, ensure_ascii=False))\n",
         encoding="utf-8")

@@ -1,14 +1,20 @@
-"""Keep the Russian catalog of the grader's messages complete, and compile it.
+"""Keep the Russian catalogs of the grader's and each lab's messages complete, and compile them.
 
-    python tools/extract_messages.py           # re-extract, update the .po, compile the .mo
+    python tools/extract_messages.py           # re-extract, update the .po files, compile the .mo files
     python tools/extract_messages.py --check   # change nothing; exit 1 and list what is missing
 
-The messages are English source strings found in three places:
+One catalog for the core (``grader/locale/ru/LC_MESSAGES/grader.po``) and one
+per lab (``labs/<lab>/locale/ru/LC_MESSAGES/lab.po``), so that a lab brings its
+own words and adding one touches nothing in ``grader/``.  The messages are
+English source strings found in three places:
 
-- ``_()`` / ``ngettext()`` calls in ``grader/`` and ``labs/`` (Babel's Python extractor);
+- ``_()`` calls in ``grader/`` and ``labs/<lab>/`` (Babel's Python extractor);
 - ``_()`` calls in the report templates (Jinja's Babel extractor);
-- the check titles: the first docstring line of every ``@check`` scenario in ``labs/``
+- the check titles: the first docstring line of every ``@check`` scenario of a lab
   (the plugin translates them with ``_(title)`` at grading time).
+
+A message the core also has stays in the core's catalog only (a lab's is asked
+first, then the core's).
 
 After an update, new messages are in the .po with an empty translation: write
 it, then run this again to compile.  Babel is needed here (the ``test`` extra),
@@ -32,27 +38,45 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "grader" / "locale"
 DOMAIN = "grader"
 LANGUAGES = ("ru",)
-SOURCES = ("grader", "labs")
+LABS = ROOT / "labs"
 SKIP_PARTS = {"__pycache__", "shim", "locale"}  # the shim runs inside the student's process: no messages
-KEYWORDS = {"_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None}
 HEADER = """\
-# Russian messages of the Chat Lab Kit grader (English source strings).
+# Russian messages (English source strings): the grader's core, or one lab.
 # Updated by tools/extract_messages.py: translate each empty msgstr, keep every {placeholder},
 # then run the tool again to compile grader.mo.
 #"""
 
 
-def po_path(language):
-    return LOCALE / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+def catalogs():
+    """(name, source folder, locale folder, domain) of the core and of every lab."""
+    found = [("grader", ROOT / "grader", LOCALE, DOMAIN)]
+    for lab in sorted(p for p in LABS.iterdir() if (p / "lab.toml").is_file()):
+        found.append((f"labs/{lab.name}", lab, lab / "locale", "lab"))
+    return found
 
 
-def mo_path(language):
-    return LOCALE / language / "LC_MESSAGES" / f"{DOMAIN}.mo"
+def po_path(language, which="grader"):
+    _name, _source, locale, domain = _catalog(which)
+    return locale / language / "LC_MESSAGES" / f"{domain}.po"
 
 
-def _source_files():
-    for folder in SOURCES:
-        for path in sorted((ROOT / folder).rglob("*")):
+def mo_path(language, which="grader"):
+    _name, _source, locale, domain = _catalog(which)
+    return locale / language / "LC_MESSAGES" / f"{domain}.mo"
+
+
+def _catalog(which):
+    for entry in catalogs():
+        if entry[0] == which:
+            return entry
+    raise KeyError(which)
+
+
+def _source_files(folder=None):
+    folders = [folder] if folder is not None else [entry[1] for entry in catalogs()]
+    for source in folders:
+        for path in sorted(source.rglob("*")):
             if SKIP_PARTS & set(path.relative_to(ROOT).parts) or not path.is_file():
                 continue
             if path.suffix == ".py":
@@ -75,10 +99,22 @@ def check_titles(path):
                 yield node.lineno, docstring.strip().splitlines()[0]
 
 
-def extract():
-    """A template Catalog (no translations) of every message the grader can show."""
-    template = Catalog(project="chat-lab-kit", domain=DOMAIN, fuzzy=False)
-    for path, method in _source_files():
+def extract(which=None):
+    """A template Catalog (no translations): every message of one catalog (None: of all of them together)."""
+    if which is not None and which != "grader":
+        core = {m.id for m in extract("grader") if m.id}
+        lab = extract_folder(_catalog(which)[1])
+        for message in list(lab):
+            if message.id and message.id in core:
+                lab.delete(message.id)
+        return lab
+    return extract_folder(_catalog("grader")[1] if which == "grader" else None)
+
+
+def extract_folder(folder):
+    """A template Catalog of the messages in the sources under ``folder`` (None: the core and every lab)."""
+    template = Catalog(project="grader", domain=DOMAIN, fuzzy=False)
+    for path, method in _source_files(folder):
         relative = path.relative_to(ROOT).as_posix()
         options = {"extensions": "jinja2.ext.i18n"} if method.startswith("jinja2") else {}
         for line, message, comments, _context in extract_from_file(method, str(path), keywords=KEYWORDS,
@@ -142,30 +178,52 @@ def problems(catalog, template, compiled=None):
     return found
 
 
-def read_catalog(language):
-    path = po_path(language)
+def read_catalog(language, which="grader", seed=True):
+    """The .po of ``which`` (the core or "labs/<lab>"); a lab without one yet starts from the core's
+    translations (``seed``), so that messages moving into a lab keep theirs."""
+    path = po_path(language, which)
     if not path.exists():
+        if seed and which != "grader" and po_path(language).exists():
+            return read_catalog(language)
         return Catalog(locale=language, domain=DOMAIN)
     with path.open("rb") as f:
         return read_po(f, locale=language, domain=DOMAIN)
 
 
-def update(language, template):
-    """Merge ``template`` into the .po of ``language``: new messages untranslated, gone ones dropped."""
-    catalog = read_catalog(language)
-    if po_path(language).exists():
+def read_all(language):
+    """Every catalog's translations together (what a grading of any lab can find)."""
+    merged = Catalog(locale=language, domain=DOMAIN)
+    for which, *_rest in catalogs():
+        for message in read_catalog(language, which, seed=False):
+            if message.id and merged.get(message.id) is None:
+                merged[message.id] = message
+    return merged
+
+
+def update(language, template, which="grader", seed=None):
+    """Merge ``template`` into the .po of ``which``: new messages untranslated, gone ones dropped.
+
+    ``seed``: a catalog whose translations fill in messages this one does not have yet.
+    """
+    catalog = read_catalog(language, which)
+    if seed is not None:
+        for message in template:
+            known = seed.get(message.id) if message.id else None
+            if known is not None and known.string and catalog.get(message.id) is None:
+                catalog.add(message.id, known.string)
+    if po_path(language, which).exists():
         template.creation_date = catalog.creation_date  # no churn in the header when nothing changed
     # No fuzzy matching: a guessed translation of a similar sentence is worse than none.
     catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
     catalog.obsolete.clear()
     catalog.fuzzy = False
-    catalog.project, catalog.version = "chat-lab-kit", _version()
-    catalog.msgid_bugs_address = "the chat-lab-kit issue tracker"
+    catalog.project, catalog.version = "grader", _version()
+    catalog.msgid_bugs_address = "the project's issue tracker"
     catalog.revision_date = catalog.creation_date
     catalog.header_comment = HEADER
-    catalog.last_translator = "Chat Lab Kit maintainers"
+    catalog.last_translator = "the kit's maintainers"
     catalog.language_team = "Russian"
-    path = po_path(language)
+    path = po_path(language, which)
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=100, include_lineno=False, ignore_obsolete=True, sort_output=False)
@@ -179,12 +237,12 @@ def _version():
     return match.group(1) if match else "0"
 
 
-def compile_catalog(language):
-    """Write the .mo of ``language`` from its .po (fuzzy entries left out)."""
-    catalog = read_catalog(language)
+def compile_catalog(language, which="grader"):
+    """Write the .mo of ``which`` in ``language`` from its .po (fuzzy entries left out)."""
+    catalog = read_catalog(language, which, seed=False)
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
-    mo_path(language).write_bytes(buffer.getvalue())
+    mo_path(language, which).write_bytes(buffer.getvalue())
 
 
 def main(argv=None):
@@ -193,21 +251,26 @@ def main(argv=None):
     args = parser.parse_args(argv)
     import gettext
 
-    template = extract()
     failed = False
     for language in LANGUAGES:
-        if not args.check:
-            update(language, template)
-            compile_catalog(language)
-        compiled = None
-        if mo_path(language).exists():
-            with mo_path(language).open("rb") as f:
-                compiled = gettext.GNUTranslations(f)
-        found = problems(read_catalog(language), template, compiled)
-        for problem in found:
-            print(f"{language}: {problem}", file=sys.stderr)
-        failed = failed or bool(found)
-        print(f"{language}: {len([m for m in template if m.id])} messages, {len(found)} problems")
+        # Every translation known anywhere, before any catalog changes: a message
+        # that moves between catalogs keeps its translation.
+        known = read_all(language)
+        # Labs first: a lab's first catalog starts from the core's translations.
+        for which, *_rest in reversed(catalogs()):
+            template = extract(which)
+            if not args.check:
+                update(language, template, which, seed=known)
+                compile_catalog(language, which)
+            compiled = None
+            if mo_path(language, which).exists():
+                with mo_path(language, which).open("rb") as f:
+                    compiled = gettext.GNUTranslations(f)
+            found = problems(read_catalog(language, which, seed=False), template, compiled)
+            for problem in found:
+                print(f"{language} {which}: {problem}", file=sys.stderr)
+            failed = failed or bool(found)
+            print(f"{language} {which}: {len([m for m in template if m.id])} messages, {len(found)} problems")
     return 1 if failed else 0
 
 

@@ -19,7 +19,7 @@ from grader.engine import diagnose
 from grader.errors import GraderError
 from grader.model.failure import CheckFailed
 from grader.i18n import lazy as _
-from grader.i18n import set_language
+from grader.i18n import add_catalog, set_language
 from grader.engine.dependencies import blocker, skip_message
 from grader.engine.plan import Plan
 from grader.intake.discover import discover, make_workdir
@@ -87,6 +87,7 @@ def pytest_configure(config):
             plan = Plan.load(plan_file) if plan_file else _plan_from_options(config)
         except GraderError as exc:
             raise pytest.UsageError(str(exc)) from None
+        add_catalog(plan.lab.path / "locale")  # the lab's own messages
         grading = Grading(config, plan)
         config.stash[GRADING] = grading
         config.pluginmanager.register(grading, "grader-grading")
@@ -94,7 +95,9 @@ def pytest_configure(config):
 
 def _plan_from_options(config):
     """``pytest labs/LAB --submission PATH``: discover here, since no runner did."""
-    lab = load_lab(_find_lab_dir(Path(config.rootpath) / "lab.toml"))
+    # The lab is the folder (with lab.toml) of the scenario paths given, else of the root.
+    given = [Path(arg.split("::")[0]) for arg in config.args] or [Path(config.rootpath)]
+    lab = load_lab(_find_lab_dir(given[0].resolve() / "lab.toml"))
     workdir = make_workdir()
     submission = discover(config.getoption("submission"), server=config.getoption("submission_server"),
                           client=config.getoption("submission_client"), workdir=workdir / "submission",

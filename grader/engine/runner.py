@@ -12,6 +12,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from grader import __version__
 from grader.errors import GraderError
 from grader.engine.plan import Plan
+from grader.i18n import add_catalog
 from grader.model.text import decode
 from grader.model.lab import lab_path as lab_path_of
 from grader.model.lab import load_lab
@@ -109,6 +110,7 @@ def grade(path, *, server=None, client=None, lang="en", isolation="auto", lab_pa
     Raises SubmissionError (bad input, exit 2), LabError, or InternalError.
     """
     lab = load_lab(lab_path_of(lab_path))
+    add_catalog(lab.path / "locale")  # its checks' titles and messages, for the reports written after
     check_isolation(isolation)
     scratch = make_workdir()
     try:  # bad input is reported before pytest starts, as one clear line
@@ -147,6 +149,7 @@ def grade(path, *, server=None, client=None, lang="en", isolation="auto", lab_pa
         notes=list(submission.notes) + notes,
         staff_log=log,
         lab_title=lab.title,
+        lab_path=str(lab.path),
     )
 
 

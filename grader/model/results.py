@@ -79,6 +79,7 @@ class GradingResult:
     notes: list = field(default_factory=list)
     staff_log: str = ""
     lab_title: object = ""  # the lab's title (lab.toml), for the report's heading
+    lab_path: str = ""      # the lab's folder: its catalog translates the checks when rendered again
 
     @property
     def score(self):
@@ -123,6 +124,7 @@ class GradingResult:
         data["format"] = FULL_FORMAT
         data["checks"] = [encode(c) for c in self.checks]
         data["lab_title"] = encode(self.lab_title)
+        data["lab_path"] = self.lab_path
         data["staff_log"] = self.staff_log
         return data
 
@@ -137,4 +139,5 @@ class GradingResult:
                    duration_s=data.get("duration_s", 0.0), isolation=isolation,
                    lab_version=data.get("lab_version", ""), grader_version=data.get("grader_version", ""),
                    files=data.get("files", {}), notes=decode(data.get("notes", [])),
-                   staff_log=data.get("staff_log", ""), lab_title=decode(data.get("lab_title", "")))
+                   staff_log=data.get("staff_log", ""), lab_title=decode(data.get("lab_title", "")),
+                   lab_path=data.get("lab_path", ""))
