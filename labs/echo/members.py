@@ -50,13 +50,16 @@ class EchoClients:
         outcome = robot.wait_text(line, timeout)
         if outcome:
             return
-        got = repr(trim(outcome.received)) if outcome.received else _("nothing arrived")
-        ending = {"eof": _("then the server closed the connection"),
-                  "reset": _("then the connection was reset")}.get(outcome.ending)
-        message = _("After {action}, {name} waited {s:.1f} s for the echo but got {got}.").format(
-            action=self.last_action, name=robot.name, s=outcome.waited_s, got=got)
+        if outcome.received:
+            message = _("After {action}, {name} waited {s:.1f} s for the echo but got {got}.").format(
+                action=self.last_action, name=robot.name, s=outcome.waited_s, got=repr(trim(outcome.received)))
+        else:
+            message = _("After {action}, {name} waited {s:.1f} s for the echo, but nothing came back.").format(
+                action=self.last_action, name=robot.name, s=outcome.waited_s)
+        ending = {"eof": _("Then the server closed the connection."),
+                  "reset": _("Then the connection was reset.")}.get(outcome.ending)
         if ending:
-            message = message + " (" + ending + ")"
+            message = message + " " + ending
         raise CheckFailed(message, who=robot.name, action=self.last_action, expected=line,
                           received=outcome.received, waited_s=outcome.waited_s, ending=outcome.ending, hint=hint)
 
