@@ -75,9 +75,9 @@ def test_client_leaves(clients, lab):
     share, used = clients.server.program.busiest_thread(window)
     if share > float(spin.get("busy_share", 0.5)):
         raise CheckFailed(
-            _("After Alice left, a thread of the idle server kept running ({pct:.0f}% of the time running or "
-              "waiting for a core; {cpu:.2f} s of CPU in {s:.1f} s): a loop keeps going, most likely calling "
-              "recv() that returns b'' forever.").format(pct=100 * share, cpu=used, s=window),
+            _("After Alice left, a thread of the idle server kept running (busy {pct:.0f}%, running or waiting "
+              "for a core; {cpu:.2f} s of CPU in {s:.1f} s): a loop keeps going, most likely calling recv() that "
+              "returns b'' forever.").format(pct=100 * share, cpu=used, s=window),
             action=clients.last_action,
             expected=_("every thread blocked (in recv(), accept()...) while nothing happens"))
     bob = clients.connect("Bob")
