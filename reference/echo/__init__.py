@@ -1,0 +1,1 @@
+"""The echo lab's model answer (a package only so that it ships inside the grader)."""
