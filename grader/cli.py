@@ -43,7 +43,8 @@ def build_parser():
     check.add_argument("--out", metavar="DIR", help="where to write the reports (default: reports/<submission>/)")
     check.add_argument("--format", metavar="FORMATS", action="append",
                        help="report files to write into --out, comma-separated or repeated: html (default), md, "
-                            "json, gradescope, junit, classroom")
+                            "json, gradescope, junit, junit-github, classroom50 (written also when the submission "
+                            "cannot be graded: 0 points and the reason)")
     check.add_argument("--lang", choices=("en", "ru"), default=None, help="language of the report (default: from the locale)")
     check.add_argument("--server", metavar="FILE", help="the server file, if the guess is wrong")
     check.add_argument("--client", metavar="FILE", help="the client file, if the guess is wrong")
@@ -98,8 +99,9 @@ def report_folder(path, out):
 
 
 def run_check(args, stdout):
+    from grader.errors import SubmissionError
     from grader.i18n import set_language
-    from grader.report.formats import parse_formats, write_reports
+    from grader.report.formats import parse_formats, prepare, write_reports
     from grader.report.sanitize import clean_data
     from grader.report.table import render
     from grader.engine.runner import grade
@@ -107,10 +109,16 @@ def run_check(args, stdout):
     lang = args.lang or default_language()
     set_language(lang)
     formats = parse_formats(args.format)  # a typo is reported before a grading is spent on it
-    result = grade(args.path, server=args.server, client=args.client, lang=lang,
-                   isolation=args.isolation, lab_path=args.lab)
+    context = prepare(formats)            # so is a platform's missing environment
     folder = report_folder(args.path, args.out)
-    written = write_reports(result, folder, formats)
+    try:
+        result = grade(args.path, server=args.server, client=args.client, lang=lang,
+                       isolation=args.isolation, lab_path=args.lab)
+    except SubmissionError as exc:
+        if args.format:  # the platform still gets its file: 0 points and why (the exit code stays 2)
+            _write_ungradable(args, folder, formats, context, str(exc))
+        raise
+    written = write_reports(result, folder, formats, context)
     # Everything, transcripts included: what any report can be rendered again from.
     (folder / "result.json").write_text(
         json.dumps(clean_data(result.to_full_json()), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
@@ -126,6 +134,17 @@ def run_check(args, stdout):
             n=result.counts()["error"], path=written.get("html") or folder), file=sys.stderr)
         return Exit.INTERNAL
     return Exit.OK if result.all_passed else Exit.FAILED
+
+
+def _write_ungradable(args, folder, formats, context, reason):
+    from grader import __version__
+    from grader.model.lab import builtin_lab_path, load_lab
+    from grader.report.formats import write_ungradable
+    from grader.report.ungradable import Ungradable
+
+    lab = load_lab(Path(args.lab) if args.lab else builtin_lab_path())
+    write_ungradable(Ungradable(lab.id, str(args.path), reason, lab.max_score, lab.version, __version__),
+                     folder, formats, context)
 
 
 def batch_exit(statuses, interrupted):
