@@ -76,6 +76,16 @@ def _add_class_commands(commands):
                        help="how to isolate the students' programs (default: auto)")
     batch.add_argument("--lab", metavar="DIR", help="grade with this lab folder instead of the built-in chat lab")
     batch.add_argument("--plain", action="store_true", help="no progress bar: a line per submission")
+    batch.add_argument("--moodle-worksheet", metavar="FILE",
+                       help="Moodle's grading worksheet (.csv) to fill in: Grade and Feedback comments of every "
+                            "participant graded, nothing else changed (written as moodle-grading-worksheet.csv "
+                            "in --out)")
+    export = commands.add_parser("export", help="write what a grading platform runs: Gradescope's autograder zip, "
+                                                "Classroom 50's autograder.py")
+    export.add_argument("platform", choices=("gradescope", "classroom50"), help="the platform")
+    export.add_argument("out", help="gradescope: the .zip to write; classroom50: the folder to write "
+                                    "autograder.py into (its files go into autograders/<slug>/)")
+    export.add_argument("--lab", metavar="DIR", help="grade with this lab folder instead of the built-in chat lab")
     merge = commands.add_parser("merge", help="combine the gradebooks of several shards (grader batch --shard)")
     merge.add_argument("out", help="the merged gradebook's folder")
     merge.add_argument("folders", nargs="+", metavar="DIR", help="the --out folders of the shards")
@@ -175,12 +185,20 @@ def run_batch(args, stdout, stderr):
         raise UsageError(f"--timeout {args.timeout:g}: must be more than 0 seconds")
     if not 0 <= args.similarity <= 1:
         raise UsageError(f"--similarity {args.similarity:g}: a share between 0 and 1")
+    if args.moodle_worksheet:
+        from grader.batch.moodle import read_worksheet
+
+        read_worksheet(args.moodle_worksheet)  # not a worksheet: one line, before anything is graded
     folder = Path(args.submissions)
     out = Path(args.out) if args.out else Path("reports") / (re.sub(r"[^\w.-]+", "_", folder.resolve().name) or "class")
     options = BatchOptions(folder, out, args.workers or default_workers(), args.timeout or 0,
                            lang=args.lang or default_language(), force=args.force, shard=shard,
                            isolation=args.isolation, lab=Path(args.lab) if args.lab else None,
-                           similarity=args.similarity)
+                           similarity=args.similarity,
+                           moodle_worksheet=Path(args.moodle_worksheet) if args.moodle_worksheet else None)
+    from grader.i18n import set_language
+
+    set_language(options.lang)  # the feedback comments of a Moodle worksheet are in the students' language
     entries = list_class(options)  # bad input is one line, before anything is written
     with Gradebook(out / GRADEBOOK) as book:
         the_plan = plan(options, book, entries)
@@ -234,6 +252,16 @@ def _print_batch_summary(summary, rows, shard, stdout):
             reason = row.reason.removeprefix(row.source + ": ")  # the entry is named already
             print(f"  {row.status:10} {row.name}: {reason}", file=stdout)
     print(f"Gradebook: {summary.index} (grades.csv, gradebook.sqlite beside it)", file=stdout)
+    if summary.moodle:
+        path, filled = summary.moodle
+        if filled is None:
+            print(f"Moodle: {path} (the basic columns; to upload, Moodle's worksheet is safer: "
+                  f"--moodle-worksheet FILE)", file=stdout)
+        else:
+            print(f"Moodle worksheet: {path}: {filled.filled} rows filled, {filled.not_submitted} without a "
+                  f"submission here (unchanged)", file=stdout)
+            if filled.unmatched:
+                print(f"  no row in the worksheet for: {', '.join(filled.unmatched)}", file=stdout)
 
 
 class _Progress:
@@ -272,6 +300,36 @@ class _Progress:
               flush=True)
 
 
+def run_export(args, stdout):
+    from grader.model.lab import load_lab
+
+    lab = None
+    if args.lab:
+        lab = Path(args.lab)
+        if not lab.is_dir():
+            raise UsageError(f"--lab {lab}: no such folder")
+        load_lab(lab)  # a broken lab is reported now, not on the platform
+    out = Path(args.out)
+    if args.platform == "gradescope":
+        from grader.export.gradescope import export_gradescope
+
+        if out.suffix.lower() != ".zip":
+            raise UsageError(f"{out}: Gradescope takes a .zip (e.g. grader export gradescope autograder.zip)")
+        if not out.parent.is_dir():
+            raise UsageError(f"{out.parent}: no such folder")
+        export_gradescope(out, lab)
+        print(f"Gradescope autograder: {out} (upload it as the assignment's autograder zip)", file=stdout)
+        return Exit.OK
+    from grader.export.classroom50 import export_classroom50
+
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: not a folder (Classroom 50 takes a folder: autograders/<slug>/)")
+    script = export_classroom50(out, lab)
+    print(f"Classroom 50 autograder: {script} (copy the folder's files into <classroom>/autograders/<slug>/)",
+          file=stdout)
+    return Exit.OK
+
+
 def run_merge(args, stdout):
     from grader.batch.merge import merge
 
@@ -296,6 +354,8 @@ def main(argv=None, stdout=None, stderr=None):
             return run_batch(args, stdout, stderr)
         if args.command == "merge":
             return run_merge(args, stdout)
+        if args.command == "export":
+            return run_export(args, stdout)
         build_parser().print_help(stdout)
         return Exit.USAGE
     except UsageError as exc:
