@@ -98,11 +98,11 @@ def classroom50_data(result, identity, now=None):
             test["message"] = reason(check)
             test["details"] = explanation(check)
         tests.append(test)
+        if factor != 1:
+            test["points-scale"] = factor  # lab points with decimals, multiplied to whole numbers
     score = sum(test["score"] for test in tests)
-    data = _envelope(identity, score, sum(test["max-score"] for test in tests), tests, now)
-    if factor != 1:
-        data["points-scale"] = factor  # lab points with decimals, multiplied to whole numbers
-    return clean_data(data)
+    # No keys of our own at the top: the schema allows none there (tests[] take extra fields).
+    return clean_data(_envelope(identity, score, sum(test["max-score"] for test in tests), tests, now))
 
 
 def classroom50_ungradable_data(ungradable, identity, now=None):
@@ -111,9 +111,7 @@ def classroom50_ungradable_data(ungradable, identity, now=None):
     top = round(ungradable.max_score * factor)
     test = {"test-name": "submission", "passed": False, "score": 0, "max-score": top, "status": "error",
             "message": for_terminal(ungradable.reason)}
-    data = _envelope(identity, 0, top, [test], now)
-    data["ungradable"] = True
-    return clean_data(data)
+    return clean_data(_envelope(identity, 0, top, [test], now))
 
 
 def _json(data):
