@@ -142,9 +142,9 @@ def comment(row, report_base=""):
             parts.append(f"{status_label('skipped')}: {skipped}")
         if row.report:
             parts.append(_("Report: {path}").format(path=report_base + row.report))
-    else:
-        parts = [_("Score: {score:g}/{max:g}").format(score=0, max=row.max_score or 0)
-                 if row.status == "ungradable" else row.status, f"{_('Reason')}: {row.reason}"]
+    else:  # not graded: no score to show (an ungradable row gets 0 in Grade), only why
+        parts = [f"{status_label(row.status)}: {row.reason}" if row.status != "ungradable"
+                 else f"{_('Reason')}: {row.reason}"]
     return html.escape(". ".join(part.rstrip(".") for part in parts) + ".", quote=False)
 
 
