@@ -145,7 +145,7 @@ def comment(row, report_base=""):
     else:  # not graded: no score to show (an ungradable row gets 0 in Grade), only why
         parts = [f"{status_label(row.status)}: {row.reason}" if row.status != "ungradable"
                  else f"{_('Reason')}: {row.reason}"]
-    return html.escape(". ".join(part.rstrip(".") for part in parts) + ".", quote=False)
+    return html.escape("; ".join(part.rstrip(". ") for part in parts), quote=False)
 
 
 def fill(worksheet, rows, report_base="", names=None):

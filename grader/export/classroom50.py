@@ -53,7 +53,11 @@ def kit_python():
 
 def main():
     python = kit_python()
-    out = Path(tempfile.mkdtemp(prefix="chat-lab-kit-"))
+    with tempfile.TemporaryDirectory(prefix="chat-lab-kit-") as scratch:
+        return grade(python, Path(scratch))
+
+
+def grade(python, out):
     command = [python, "-m", "grader", "check", ".", "--out", str(out), "--format", "classroom50,html", "--plain"]
     if LAB:
         command += ["--lab", str(HERE / LAB)]
