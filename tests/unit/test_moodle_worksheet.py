@@ -4,7 +4,7 @@ import csv
 import io
 
 import pytest
-from moodle_worksheet import HEADER, ROWS, worksheet_text
+from moodle_worksheet import HEADER, worksheet_text
 
 from grader.batch import moodle
 from grader.batch.export import StudentRow
