@@ -176,3 +176,10 @@ def test_batch_fills_the_moodle_worksheet(tmp_path):
     for old, new in zip(ROWS, rows[1:]):
         assert [c for i, c in enumerate(old) if i not in (grade, feedback)] == \
                [c for i, c in enumerate(new) if i not in (grade, feedback)]
+
+
+def test_a_real_gradings_junit_is_valid_for_jenkins(graded_no_broadcast):
+    graded = graded_no_broadcast("en")
+    validate_junit((graded.report_dir / "junit.xml").read_text(encoding="utf-8"))
+    root = ET.parse(graded.report_dir / "junit-github.xml").getroot()
+    assert [case.get("name") for case in root.iter("testcase")] == list(graded.statuses())
