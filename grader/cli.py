@@ -44,7 +44,8 @@ def build_parser():
     check.add_argument("--out", metavar="DIR", help="where to write the reports (default: reports/<submission>/)")
     check.add_argument("--format", metavar="FORMATS", action="append",
                        help="report files to write into --out, comma-separated or repeated: html (default), md, "
-                            "json, gradescope, junit, classroom")
+                            "json, gradescope, junit, junit-github, classroom50 (written also when the submission "
+                            "cannot be graded: 0 points and the reason)")
     check.add_argument("--lang", choices=("en", "ru"), default=None, help="language of the report (default: from the locale)")
     check.add_argument("--server", metavar="FILE", help="the server file, if the guess is wrong")
     check.add_argument("--client", metavar="FILE", help="the client file, if the guess is wrong")
@@ -83,6 +84,17 @@ def _add_class_commands(commands):
                        help="how to isolate the students' programs (default: auto)")
     batch.add_argument("--lab", metavar="DIR", help="grade with this lab (a folder, or the name of a built-in lab) instead of the default one")
     batch.add_argument("--plain", action="store_true", help="no progress bar: a line per submission")
+    batch.add_argument("--moodle-worksheet", metavar="FILE",
+                       help="Moodle's grading worksheet (.csv) to fill in: Grade and Feedback comments of every "
+                            "participant graded, nothing else changed (written as moodle-grading-worksheet.csv "
+                            "in --out)")
+    export = commands.add_parser("export", help="write what a grading platform runs: Gradescope's autograder zip, "
+                                                "Classroom 50's autograder.py")
+    export.add_argument("platform", choices=("gradescope", "classroom50"), help="the platform")
+    export.add_argument("out", help="gradescope: the .zip to write; classroom50: the folder to write "
+                                    "autograder.py into (its files go into autograders/<slug>/)")
+    export.add_argument("--lab", metavar="DIR", help="grade with this lab (a folder, or the name of a built-in lab) "
+                                                     "instead of the default one")
     merge = commands.add_parser("merge", help="combine the gradebooks of several shards (grader batch --shard)")
     merge.add_argument("out", help="the merged gradebook's folder")
     merge.add_argument("folders", nargs="+", metavar="DIR", help="the --out folders of the shards")
@@ -106,8 +118,9 @@ def report_folder(path, out):
 
 
 def run_check(args, stdout):
+    from grader.errors import SubmissionError
     from grader.i18n import set_language
-    from grader.report.formats import parse_formats, write_reports
+    from grader.report.formats import parse_formats, prepare, write_reports
     from grader.report.sanitize import clean_data
     from grader.report.table import render
     from grader.engine.runner import grade
@@ -116,11 +129,17 @@ def run_check(args, stdout):
     lang = args.lang or default_language()
     set_language(lang)
     formats = parse_formats(args.format)  # a typo is reported before a grading is spent on it
-    graded = grade(args.path, server=args.server, client=args.client, lang=lang,
-                   isolation=args.isolation, lab_path=args.lab)
+    context = prepare(formats)            # so is a platform's missing environment
     folder = report_folder(args.path, args.out)
+    try:
+        graded = grade(args.path, server=args.server, client=args.client, lang=lang,
+                       isolation=args.isolation, lab_path=args.lab)
+    except SubmissionError as exc:
+        if args.format:  # the platform still gets its file: 0 points and why (the exit code stays 2)
+            _write_ungradable(args, folder, formats, context, str(exc))
+        raise
     result = localized(graded)  # the sentences in the reader's language, from here on
-    written = write_reports(result, folder, formats)
+    written = write_reports(result, folder, formats, context)
     # Everything, transcripts included, sentences in no language yet: `grader report` renders it again.
     (folder / "result.json").write_text(
         json.dumps(clean_data(graded.to_full_json()), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
@@ -171,6 +190,17 @@ def _lab_catalog(result):
     return (folder or Path(".")) / "locale"
 
 
+def _write_ungradable(args, folder, formats, context, reason):
+    from grader import __version__
+    from grader.model.lab import builtin_lab_path, load_lab
+    from grader.report.formats import write_ungradable
+    from grader.report.ungradable import Ungradable
+
+    lab = load_lab(lab_path(args.lab))
+    write_ungradable(Ungradable(lab.id, str(args.path), reason, lab.max_score, lab.version, __version__),
+                     folder, formats, context)
+
+
 def batch_exit(statuses, interrupted):
     """A batch's exit code: 130 interrupted, 3 the grader failed on some entry, 1 some entry not graded, else 0.
 
@@ -199,12 +229,20 @@ def run_batch(args, stdout, stderr):
         raise UsageError(f"--timeout {args.timeout:g}: must be more than 0 seconds")
     if not 0 <= args.similarity <= 1:
         raise UsageError(f"--similarity {args.similarity:g}: a share between 0 and 1")
+    if args.moodle_worksheet:
+        from grader.batch.moodle import read_worksheet
+
+        read_worksheet(args.moodle_worksheet)  # not a worksheet: one line, before anything is graded
     folder = Path(args.submissions)
     out = Path(args.out) if args.out else Path("reports") / (re.sub(r"[^\w.-]+", "_", folder.resolve().name) or "class")
     options = BatchOptions(folder, out, args.workers or default_workers(), args.timeout or 0,
                            lang=args.lang or default_language(), force=args.force, shard=shard,
                            isolation=args.isolation, lab=lab_path(args.lab) if args.lab else None,
-                           similarity=args.similarity)
+                           similarity=args.similarity,
+                           moodle_worksheet=Path(args.moodle_worksheet) if args.moodle_worksheet else None)
+    from grader.i18n import set_language
+
+    set_language(options.lang)  # the feedback comments of a Moodle worksheet are in the students' language
     entries = list_class(options)  # bad input is one line, before anything is written
     with Gradebook(out / GRADEBOOK) as book:
         the_plan = plan(options, book, entries)
@@ -258,6 +296,16 @@ def _print_batch_summary(summary, rows, shard, stdout):
             reason = row.reason.removeprefix(row.source + ": ")  # the entry is named already
             print(f"  {row.status:10} {row.name}: {reason}", file=stdout)
     print(f"Gradebook: {summary.index} (grades.csv, gradebook.sqlite beside it)", file=stdout)
+    if summary.moodle:
+        path, filled = summary.moodle
+        if filled is None:
+            print(f"Moodle: {path} (the basic columns; to upload, Moodle's worksheet is safer: "
+                  f"--moodle-worksheet FILE)", file=stdout)
+        else:
+            print(f"Moodle worksheet: {path}: {filled.filled} rows filled, {filled.not_submitted} without a "
+                  f"submission here (unchanged)", file=stdout)
+            if filled.unmatched:
+                print(f"  no row in the worksheet for: {', '.join(filled.unmatched)}", file=stdout)
 
 
 class _Progress:
@@ -296,6 +344,36 @@ class _Progress:
               flush=True)
 
 
+def run_export(args, stdout):
+    from grader.model.lab import load_lab
+
+    lab = None
+    if args.lab:
+        lab = Path(args.lab)
+        if not lab.is_dir():
+            raise UsageError(f"--lab {lab}: no such folder")
+        load_lab(lab)  # a broken lab is reported now, not on the platform
+    out = Path(args.out)
+    if args.platform == "gradescope":
+        from grader.export.gradescope import export_gradescope
+
+        if out.suffix.lower() != ".zip":
+            raise UsageError(f"{out}: Gradescope takes a .zip (e.g. grader export gradescope autograder.zip)")
+        if not out.parent.is_dir():
+            raise UsageError(f"{out.parent}: no such folder")
+        export_gradescope(out, lab)
+        print(f"Gradescope autograder: {out} (upload it as the assignment's autograder zip)", file=stdout)
+        return Exit.OK
+    from grader.export.classroom50 import export_classroom50
+
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: not a folder (Classroom 50 takes a folder: autograders/<slug>/)")
+    script = export_classroom50(out, lab)
+    print(f"Classroom 50 autograder: {script} (copy the folder's files into <classroom>/autograders/<slug>/)",
+          file=stdout)
+    return Exit.OK
+
+
 def run_merge(args, stdout):
     from grader.batch.merge import merge
 
@@ -322,6 +400,8 @@ def main(argv=None, stdout=None, stderr=None):
             return run_merge(args, stdout)
         if args.command == "report":
             return run_report(args, stdout)
+        if args.command == "export":
+            return run_export(args, stdout)
         build_parser().print_help(stdout)
         return Exit.USAGE
     except UsageError as exc:

@@ -11,7 +11,6 @@ from markdown_it import MarkdownIt
 
 from grader.errors import UsageError
 from grader.i18n import set_language
-from grader.report.classroom import render_classroom
 from grader.report.formats import NAMES, parse_formats
 from grader.report.gradescope import render_gradescope
 from grader.report.html import render_html
@@ -21,7 +20,7 @@ from grader.report.summary import render_summary
 from grader.report.table import render
 
 FILES = {"html": "report.html", "md": "report.md", "json": "summary.json", "gradescope": "gradescope.json",
-         "junit": "junit.xml", "classroom": "classroom.json"}
+         "junit": "junit.xml", "junit-github": "junit-github.xml"}
 STATUSES = ["passed", "failed", "skipped", "error"]
 
 # DESIGN.md's result schema (`--format json`, `--json FILE`); extra keys are allowed.
@@ -58,21 +57,6 @@ GRADESCOPE_SCHEMA = {
                 "visibility": {"enum": ["hidden", "after_due_date", "after_published", "visible"]}}}},
     },
 }
-# GitHub Classroom's runner result, as autograding-grading-reporter reads it.
-CLASSROOM_SCHEMA = {
-    "type": "object",
-    "required": ["version", "status", "max_score", "tests"],
-    "properties": {
-        "version": {"const": 1}, "status": {"enum": ["pass", "fail", "error"]}, "max_score": {"type": "number"},
-        "tests": {"type": "array", "items": {
-            "type": "object", "required": ["name", "status", "score", "message"],
-            "properties": {"name": {"type": "string"}, "status": {"enum": ["pass", "fail", "error"]},
-                           "score": {"type": "number"}, "message": {"type": "string"},
-                           "line_no": {"type": "integer"}, "duration": {"type": "integer"}}}},
-    },
-}
-
-
 def validate(data, schema):
     """jsonschema when it is installed; else the same schema checked by hand (types, required, enums)."""
     try:
@@ -158,14 +142,6 @@ def test_junit_xml(graded_no_broadcast):
     assert all(float(c.get("time")) >= 0 for c in cases)
 
 
-def test_classroom_result(graded_no_broadcast):
-    graded = graded_no_broadcast("en")
-    data = json.loads((graded.report_dir / "classroom.json").read_text(encoding="utf-8"))
-    validate(data, CLASSROOM_SCHEMA)
-    assert data["status"] == "fail" and data["max_score"] == graded.result["max_score"]
-    assert sum(t["score"] for t in data["tests"]) == graded.result["score"]  # what the reporter sends
-
-
 def test_markdown_report(graded_no_broadcast):
     graded = graded_no_broadcast("en")
     text = (graded.report_dir / "report.md").read_text(encoding="utf-8")
@@ -179,7 +155,9 @@ def test_format_flag_is_comma_separated_or_repeated():
     assert parse_formats(None) == ["html"]
     assert parse_formats(["md,junit", "json", "md"]) == ["md", "junit", "json"]
     assert parse_formats([" HTML , gradescope "]) == ["html", "gradescope"]
-    assert set(NAMES) == set(FILES)
+    assert set(NAMES) == set(FILES) | {"classroom50"}
+    with pytest.raises(UsageError, match="retired"):
+        parse_formats(["classroom"])
     with pytest.raises(UsageError, match="unknown report format 'pdf'"):
         parse_formats(["html,pdf"])
 
@@ -240,7 +218,7 @@ def test_junit_is_valid_xml_without_control_characters(hostile):
     assert root.find(".//error") is not None and root.find(".//skipped") is not None
 
 
-@pytest.mark.parametrize("render", [render_gradescope, render_classroom, render_summary])
+@pytest.mark.parametrize("render", [render_gradescope, render_summary])
 def test_json_formats_are_valid_utf8_json(hostile, render):
     text = render(hostile)
     text.encode("utf-8")  # lone surrogates would make this raise
@@ -248,15 +226,11 @@ def test_json_formats_are_valid_utf8_json(hostile, render):
     assert data
 
 
-def test_gradescope_and_classroom_statuses(hostile):
+def test_gradescope_statuses(hostile):
     gradescope = json.loads(render_gradescope(hostile))
     validate(gradescope, GRADESCOPE_SCHEMA)
     assert [t["status"] for t in gradescope["tests"]] == ["passed", "failed", "failed", "failed"]
     assert gradescope["tests"][2]["output"].startswith("[skipped]")
-    classroom = json.loads(render_classroom(hostile))
-    validate(classroom, CLASSROOM_SCHEMA)
-    assert classroom["status"] == "error"
-    assert [t["status"] for t in classroom["tests"]] == ["pass", "fail", "fail", "error"]
     validate(json.loads(render_summary(hostile)), SUMMARY_SCHEMA)
 
 

@@ -44,6 +44,7 @@ class BatchOptions:
     isolation: str = "auto"
     lab: Path | None = None        # --lab; None: the default built-in lab
     similarity: float = 0.5        # pairs at least this alike are listed
+    moodle_worksheet: Path | None = None  # Moodle's grading worksheet to fill in (else the basic columns)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class Summary:
     duration_s: float = 0.0
     statuses: Counter = field(default_factory=Counter)  # latest status of each of this shard's entries
     index: Path | None = None
+    moodle: object = None    # (path written, grader.batch.moodle.Filled or None) when there were Moodle entries
 
 
 def list_class(options):
@@ -159,7 +161,23 @@ def finish(the_plan, options, book, summary):
     summary.statuses = Counter(row.status for row in book.latest() if row.name in selected)
     summary.index = write_outputs(book, options.out, title=Path(options.class_folder).resolve().name,
                                   threshold=options.similarity)
+    summary.moodle = write_moodle(the_plan, options, book)
     return summary
+
+
+def write_moodle(the_plan, options, book):
+    """The worksheet filled in (``--moodle-worksheet``), else the basic column set when entries came from Moodle."""
+    from grader.batch import moodle
+    from grader.batch.export import class_view
+
+    names = {entry.name for entry in the_plan.selected if entry.platform == "moodle"}
+    if options.moodle_worksheet is None and not names:
+        return None
+    rows = class_view(book, "").rows
+    if options.moodle_worksheet is not None:
+        filled = moodle.fill(moodle.read_worksheet(options.moodle_worksheet), rows, names=names)
+        return moodle.write(options.out / moodle.FILLED_NAME, filled.text), filled
+    return moodle.write(options.out / moodle.BASIC_NAME, moodle.basic(rows, names=names)), None
 
 
 def _grade_safely(job, options, stop, hurry, baseline):

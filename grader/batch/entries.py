@@ -6,7 +6,10 @@ lab report or a ``.zip``.  Course platforms add their own naming:
 - Moodle, "download submissions in folders": ``Surname Name_12345_assignsubmission_file_/``
   (an ``..._onlinetext_/`` folder beside it for the online text);
 - Moodle, flat: ``Surname Name_12345_assignsubmission_file_server.py``, one file per upload;
-- Canvas: ``surnamename_12345_67890_server.py`` (``_LATE_`` after the name when late).
+- Canvas: ``sortablename_userid_attachmentid_file``: the name lower-cased, spaces and
+  punctuation dropped, *not* transliterated (``ивановиван_123456_789_server.py``); ``LATE``
+  after the name or in front (``LATE_anon_…``) when late; ``anon_<id>_…`` under anonymous
+  grading; ``…_userid_text.html`` for a text entry (no attachment id).
 
 The student's name and id are taken from these names, and the files of one
 student are one entry.  Anything else is an entry of its own, named after
@@ -21,7 +24,11 @@ from grader.errors import UsageError
 
 _MOODLE_DIR = re.compile(r"^(?P<student>.+?)_(?P<id>\d+)_assignsubmission_(?P<plugin>[A-Za-z]+)_?$")
 _MOODLE_FILE = re.compile(r"^(?P<student>.+?)_(?P<id>\d+)_assignsubmission_(?P<plugin>[A-Za-z]+)_(?P<file>.+)$")
-_CANVAS_FILE = re.compile(r"^(?P<student>[a-z]+)(?:_LATE)?_(?P<id>\d{3,})_\d+_(?P<file>.+)$")
+# The rest of a Canvas name after the student: an attachment id and the file, or a text entry.
+_CANVAS_REST = r"(?:\d+_(?P<file>.+)|(?P<text>text\.html))$"
+# Anonymous first: "anon" would also read as a (lower-case, letters-only) name.
+_CANVAS_ANON = re.compile(r"^(?:LATE_)?(?P<student>anon_(?P<id>[A-Za-z0-9]+))(?:_LATE)?_" + _CANVAS_REST)
+_CANVAS_FILE = re.compile(r"^(?:LATE_)?(?P<student>[^\W\d_]+)(?:_LATE)?_(?P<id>\d{3,})_" + _CANVAS_REST)
 HIDDEN = {"__MACOSX", "Thumbs.db", "desktop.ini"}
 
 
@@ -38,6 +45,7 @@ class Entry:
     student: str
     student_id: str
     files: tuple
+    platform: str = ""     # "moodle", "canvas" or "" (a folder, file or zip of its own)
 
     @property
     def paths(self):
@@ -55,15 +63,19 @@ def visible(folder):
 
 
 def _platform_name(path):
-    """(student, id, original file name or None) if ``path``'s name is a course platform's, else None."""
+    """(student, id, original file name or None, plugin, platform) if ``path``'s name is a platform's, else None."""
     name = path.name
     if path.is_dir():
         match = _MOODLE_DIR.match(name)
-        return (match["student"], match["id"], None, match["plugin"]) if match else None
-    for pattern in (_MOODLE_FILE, _CANVAS_FILE):
+        return (match["student"], match["id"], None, match["plugin"], "moodle") if match else None
+    match = _MOODLE_FILE.match(name)
+    if match:
+        return match["student"], match["id"], match["file"], match["plugin"], "moodle"
+    for pattern in (_CANVAS_ANON, _CANVAS_FILE):
         match = pattern.match(name)
-        if match:
-            return match["student"], match["id"], match["file"], match.groupdict().get("plugin")
+        # Canvas lower-cases the name: "Lab_12345_1_x.py" is a file of its own, not a student's.
+        if match and (pattern is _CANVAS_ANON or match["student"].islower()):
+            return match["student"], match["id"], match["file"] or match["text"], None, "canvas"
     return None
 
 
@@ -89,9 +101,10 @@ def list_entries(folder, exclude=()):
         if platform is None:
             single.append(Entry(path.name, _student_of(path), "", ((path, path.name),)))
             continue
-        student, student_id, original, plugin = platform
-        groups.setdefault((student, student_id), []).append((path, original or path.name, plugin))
-    entries = single + [_group_entry(student, student_id, items) for (student, student_id), items in groups.items()]
+        student, student_id, original, plugin, where = platform
+        groups.setdefault((student, student_id, where), []).append((path, original or path.name, plugin))
+    entries = single + [_group_entry(student, student_id, where, items)
+                        for (student, student_id, where), items in groups.items()]
     if not entries:
         raise UsageError(f"{folder}: the folder is empty (expected one folder, .py, lab report or .zip per student)")
     return sorted(entries, key=lambda e: e.name)
@@ -102,11 +115,12 @@ def _student_of(path):
     return stem.strip() or path.name
 
 
-def _group_entry(student, student_id, items):
+def _group_entry(student, student_id, platform, items):
     folders = [item for item in items if item[0].is_dir()]
     if folders:
         # Moodle's folders per plugin: the uploaded files are the submission; the online text is not code.
         chosen = [item for item in folders if item[2] == "file"] or folders
         items = chosen[:1]
     files = tuple((path, original) for path, original, _plugin in sorted(items, key=lambda item: item[1]))
-    return Entry(f"{student}_{student_id}", student, student_id, files)
+    name = student if student.endswith(f"_{student_id}") else f"{student}_{student_id}"
+    return Entry(name, student, student_id, files, platform)

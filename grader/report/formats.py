@@ -1,40 +1,69 @@
-"""The report formats ``grader check --format`` can write: a name, a file name, a renderer each."""
+"""The report formats ``grader check --format`` can write: a name, its files, a renderer each.
 
+Every format also renders a submission that could not be graded
+(``grader.report.ungradable.Ungradable``), so a platform always receives its
+file: 0 points and the reason.  Classroom 50's needs the runner's environment
+(``prepare`` reads it before a grading is spent).
+"""
+
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import UsageError
 from grader.i18n import _
 
+CLASSROOM50_DIR = "classroom50"  # result.json and release-body.md, beside the kit's own result.json
+RETIRED = {"classroom": "the 'classroom' format (GitHub Classroom's autograding reporter) was retired with "
+                        "GitHub Classroom (closed on 2026-08-28): use --format classroom50 for Classroom 50"}
+
 
 @dataclass(frozen=True)
 class Format:
     name: str
-    filename: str
-    render: object  # GradingResult -> str
+    files: object       # (GradingResult, context) -> {relative path: text}
+    ungradable: object  # (Ungradable, context) -> {relative path: text}
     about: str
+
+
+def _single(filename, render):
+    return lambda data, context: {filename: render(data)}
 
 
 def _formats():
     # Imported here: a renderer's dependencies (Jinja) load only when a report is written.
-    from grader.report.classroom import render_classroom
-    from grader.report.gradescope import render_gradescope
+    from grader.report import classroom50 as c50
+    from grader.report.gradescope import render_gradescope, render_gradescope_ungradable
     from grader.report.html import render_html
-    from grader.report.junit import render_junit
+    from grader.report.junit import render_junit, render_junit_locations, render_junit_ungradable
     from grader.report.markdown import render_markdown
-    from grader.report.summary import render_summary
+    from grader.report.summary import render_summary, render_summary_ungradable
+    from grader.report.ungradable import render_html_ungradable, render_markdown_ungradable
+
+    def classroom50(render):
+        return lambda data, context: {f"{CLASSROOM50_DIR}/{name}": text
+                                      for name, text in render(data, context["classroom50"]).items()}
 
     return {f.name: f for f in (
-        Format("html", "report.html", render_html, "the report page (default)"),
-        Format("md", "report.md", render_markdown, "Markdown, to paste into a lab report"),
-        Format("json", "summary.json", render_summary, "the results as JSON (DESIGN.md schema)"),
-        Format("gradescope", "gradescope.json", render_gradescope, "Gradescope's results.json"),
-        Format("junit", "junit.xml", render_junit, "JUnit XML for CI"),
-        Format("classroom", "classroom.json", render_classroom, "GitHub Classroom autograding result"),
+        Format("html", _single("report.html", render_html), _single("report.html", render_html_ungradable),
+               "the report page (default)"),
+        Format("md", _single("report.md", render_markdown), _single("report.md", render_markdown_ungradable),
+               "Markdown, to paste into a lab report"),
+        Format("json", _single("summary.json", render_summary), _single("summary.json", render_summary_ungradable),
+               "the results as JSON (DESIGN.md schema)"),
+        Format("gradescope", _single("gradescope.json", render_gradescope),
+               _single("gradescope.json", render_gradescope_ungradable), "Gradescope's results.json"),
+        Format("junit", _single("junit.xml", render_junit), _single("junit.xml", render_junit_ungradable),
+               "JUnit XML for CI (valid for Jenkins' xUnit, GitLab, GitHub reporters)"),
+        Format("junit-github", _single("junit-github.xml", render_junit_locations),
+               _single("junit-github.xml", render_junit_ungradable),
+               "JUnit XML with file/line on failing testcases (GitHub/GitLab annotations; not for Jenkins)"),
+        Format("classroom50", classroom50(c50.classroom50_files), classroom50(c50.classroom50_ungradable_files),
+               "Classroom 50's result.json and release-body.md (in classroom50/)"),
     )}
 
 
-NAMES = ("html", "md", "json", "gradescope", "junit", "classroom")
+NAMES = ("html", "md", "json", "gradescope", "junit", "junit-github", "classroom50")
 DEFAULT = ("html",)
 
 
@@ -45,6 +74,8 @@ def parse_formats(values):
         for name in (part.strip().lower() for part in value.split(",")):
             if not name:
                 continue
+            if name in RETIRED:
+                raise UsageError(RETIRED[name])
             if name not in NAMES:
                 raise UsageError(_("unknown report format '{name}' (choose from: {names})").format(
                     name=name, names=", ".join(NAMES)))
@@ -55,15 +86,39 @@ def parse_formats(values):
     return chosen
 
 
-def write_reports(result, folder, names):
-    """Render ``result`` in each format of ``names`` into ``folder``; return {name: path}."""
+def prepare(names, environ=None):
+    """What the chosen formats need from outside the results (UsageError if it is missing): a context."""
+    context = {}
+    if "classroom50" in names:
+        from grader.report.classroom50 import identity_from
+
+        context["classroom50"] = identity_from(os.environ if environ is None else environ)
+    return context
+
+
+def _write(folder, files):
+    written = []
+    for relative, text in files.items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def write_reports(result, folder, names, context=None):
+    """Render ``result`` in each format of ``names`` into ``folder``; return {name: path of its first file}."""
+    return _write_all(result, folder, names, context, "files")
+
+
+def write_ungradable(ungradable, folder, names, context=None):
+    """Render a submission that could not be graded in each format of ``names``; return {name: path}."""
+    return _write_all(ungradable, folder, names, context, "ungradable")
+
+
+def _write_all(data, folder, names, context, kind):
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    context = prepare(names) if context is None else context
     formats = _formats()
-    written = {}
-    for name in names:
-        fmt = formats[name]
-        path = folder / fmt.filename
-        path.write_text(fmt.render(result), encoding="utf-8")
-        written[name] = path
-    return written
+    return {name: _write(folder, getattr(formats[name], kind)(data, context))[0] for name in names}

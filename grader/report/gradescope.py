@@ -11,7 +11,7 @@ import json
 from grader.i18n import _
 from grader.report.explain import explanation
 from grader.report.labels import status_label
-from grader.report.sanitize import clean_data
+from grader.report.sanitize import clean_data, for_terminal
 
 VISIBILITY = "visible"  # students see every check as soon as it is graded: the point of the feedback
 
@@ -54,3 +54,31 @@ def gradescope_data(result):
 def render_gradescope(result):
     """``gradescope_data`` as JSON text."""
     return json.dumps(gradescope_data(result), ensure_ascii=False, indent=1) + "\n"
+
+
+def gradescope_ungradable_data(ungradable):
+    """results.json for a submission that could not be graded: 0 points, the reason as the output.
+
+    One test carries the lab's points, so Gradescope shows 0 of them and the
+    reason where students look first (a failed test is opened).
+    """
+    reason = for_terminal(ungradable.reason)
+    return clean_data({
+        "score": 0.0,
+        "execution_time": 0.0,
+        "output": reason,
+        "output_format": "text",
+        "test_output_format": "text",
+        "visibility": VISIBILITY,
+        "stdout_visibility": "hidden",
+        "extra_data": {"lab": ungradable.lab, "lab_version": ungradable.lab_version,
+                       "grader_version": ungradable.grader_version, "ungradable": True},
+        "tests": [{"name": "submission", "number": "0", "score": 0.0, "max_score": ungradable.max_score,
+                   "status": "failed", "output": reason, "output_format": "text", "tags": ["submission"],
+                   "visibility": VISIBILITY}],
+    })
+
+
+def render_gradescope_ungradable(ungradable):
+    """``gradescope_ungradable_data`` as JSON text."""
+    return json.dumps(gradescope_ungradable_data(ungradable), ensure_ascii=False, indent=1) + "\n"
