@@ -42,8 +42,18 @@ class Graded:
     def check(self, check_id):
         return next(c for c in self.result["checks"] if c["id"] == check_id)
 
-    def full(self):
-        return json.loads((self.report_dir / "result.json").read_text(encoding="utf-8"))
+    def full(self, lang="en"):
+        """The stored result.json with its sentences rendered in ``lang`` (it keeps them as data)."""
+        from grader import i18n
+        from grader.model.text import decode, localized
+
+        data = decode(json.loads((self.report_dir / "result.json").read_text(encoding="utf-8")))
+        before = i18n.language()
+        i18n.set_language(lang)
+        try:
+            return localized(data)
+        finally:
+            i18n.set_language(before)
 
 
 def run_grader(*args, cwd=None, timeout=120, env=None):

@@ -186,7 +186,7 @@ def test_russian_run_is_wholly_russian(graded_no_broadcast):
     assert "Диаграмма последовательности" in seen and "так и не дошло до Bob" in page
     markdown = without_student_text((graded.report_dir / "report.md").read_text(encoding="utf-8"))
     assert not ENGLISH_CHROME.findall(markdown), ENGLISH_CHROME.findall(markdown)
-    broadcast = next(c for c in graded.full()["checks"] if c["id"] == "server.broadcast")
+    broadcast = next(c for c in graded.full("ru")["checks"] if c["id"] == "server.broadcast")
     assert broadcast["title"] == "Сообщение доходит до всех остальных участников"
     assert CYRILLIC.search(broadcast["hint"]) and CYRILLIC.search(broadcast["message"])
 
