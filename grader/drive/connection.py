@@ -80,12 +80,13 @@ class Robot:
     def segmented(self):
         return self.stream.segmented()
 
-    def wait_for(self, predicate, timeout, segmented=False):
-        """Wait until ``predicate(text since mark)`` is true, the connection ends, or time runs out."""
-        return self.stream.wait_for(predicate, timeout, segmented=segmented)
+    def wait_for(self, predicate, timeout, segmented=False, settled=None):
+        """Wait until ``predicate(text since mark)`` is true, the connection ends, nothing more can come
+        (``settled``, see ``Stream.wait_for``), or time runs out."""
+        return self.stream.wait_for(predicate, timeout, segmented=segmented, settled=settled)
 
-    def wait_text(self, text, timeout):
-        return self.wait_for(lambda received: text in received, timeout)
+    def wait_text(self, text, timeout, settled=None):
+        return self.wait_for(lambda received: text in received, timeout, settled=settled)
 
     def send_line(self, text, newline="\n"):
         """Send one line as a person's client would; False if the socket is gone."""

@@ -1,6 +1,10 @@
-"""Is a program idle, or is one of its threads spinning?  Sampled from /proc."""
+"""Is a program idle, or is one of its threads spinning; can it still act by itself?  Read from /proc."""
 
+import os
+import platform
 import time
+
+from grader.isolation import procfs
 
 
 class Quiescence:
@@ -55,3 +59,32 @@ class Quiescence:
             self.outcome = "idle"
             return True
         return False
+
+
+def still(program, ignore=()):
+    """True when no thread of ``program`` (and its children) can act by itself any more.
+
+    Every thread is blocked in a wait without a timeout of its own (recv(),
+    accept(), input(), a lock): until something arrives from outside, the
+    program will do nothing, at any load.  A thread that runs, waits for a
+    core, sleeps or waits with a timeout may still act: not still.  Threads
+    in ``ignore`` (found spinning) are left out, as in every settle.  A
+    program that ended is still.  Unknown states (another architecture, a
+    /proc we may not read) are never still: the caller's deadline decides.
+    """
+    if not program.alive():
+        return True
+    machine = platform.machine()
+    seen = False
+    for pid in program.tree_pids():
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            if int(tid) in ignore:
+                continue
+            seen = True
+            if procfs.thread_wait(pid, tid, machine) != "forever":
+                return False
+    return seen

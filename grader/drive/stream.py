@@ -95,14 +95,16 @@ class Stream:
         parts.append(bytes(self._data[previous:]).decode("utf-8", "replace"))
         return "\n".join(parts)
 
-    def wait_for(self, predicate, timeout, segmented=False, ended=None, recheck=0.1):
-        """Wait until ``predicate(text since mark)`` holds, the stream ends, or ``timeout`` seconds pass.
+    def wait_for(self, predicate, timeout, segmented=False, settled=None, recheck=0.02):
+        """Wait until ``predicate(text since mark)`` holds, the stream ends, or the evidence is complete.
 
         With ``segmented``, the predicate gets a second argument: the same
-        text split at chunk boundaries.  ``ended`` (optional) is asked every
-        ``recheck`` seconds for an ending nobody reports (a program that
-        exited: its pipes closed, no reader wakes us); it returns the ending
-        or None.
+        text split at chunk boundaries.  ``settled`` (optional) is asked
+        every ``recheck`` seconds whether anything can still arrive; it
+        returns None (it can) or the reason it cannot ("quiet": every
+        program is blocked for good with nothing in flight; "exit"...), and
+        the wait then ends at once with that reason.  ``timeout`` is only
+        the bound for programs that never settle.
         """
         deadline = Deadline(timeout)
         with self._cond:
@@ -114,6 +116,16 @@ class Stream:
                     return Outcome(False, self._ending, deadline.elapsed(), text)
                 if deadline.expired():
                     return Outcome(False, "timeout", deadline.elapsed(), text)
-                self._cond.wait(min(deadline.remaining(), recheck) if ended else deadline.remaining())
-                if ended is not None and self._ending is None:
-                    self._ending = ended()
+                self._cond.wait(min(deadline.remaining(), recheck) if settled else deadline.remaining())
+                if settled is not None and self._ending is None:
+                    size = len(self._data)
+                    self._cond.release()  # asking /proc takes a while: let the reader append meanwhile
+                    try:
+                        reason = settled()
+                    finally:
+                        self._cond.acquire()
+                    if reason is not None and len(self._data) == size:
+                        text = self._text()
+                        if predicate(text, self._segmented()) if segmented else predicate(text):
+                            return Outcome(True, "ok", deadline.elapsed(), text)
+                        return Outcome(False, reason, deadline.elapsed(), text)

@@ -49,3 +49,58 @@ def unread_bytes(pid, server_port, client_port):
         if conn.local_port == server_port and conn.remote_port == client_port:
             return conn.rx_queue
     return None
+
+
+# ------------------------------------------------------------ thread waits
+# What a blocked thread waits for, read from /proc/<pid>/task/<tid>/syscall:
+# the system call it sleeps in and its arguments.  A wait with no timeout of
+# its own (recv() on a socket, accept(), input(), a lock without timeout)
+# ends only when something from outside arrives; a sleep or a wait with a
+# timeout ends by itself.  Numbers per architecture (Linux's syscall tables);
+# for each: the index of the argument that holds the timeout and how to read it
+# ("none": never times out; "ptr": NULL pointer = no timeout; "int": negative
+# = no timeout; "timed": always times out).
+_WAITS = {
+    "x86_64": {0: None, 19: None, 45: None, 47: None, 43: None, 288: None, 61: None, 247: None, 34: None,
+               130: None, 7: (3, "int"), 271: (3, "ptr"), 23: (5, "ptr"), 270: (5, "ptr"), 232: (4, "int"),
+               281: (4, "int"), 441: (4, "ptr"), 202: (4, "ptr"), 35: "timed", 230: "timed"},
+    "aarch64": {63: None, 65: None, 207: None, 212: None, 202: None, 242: None, 260: None, 95: None,
+                133: None, 73: (3, "ptr"), 72: (5, "ptr"), 22: (4, "int"), 441: (4, "ptr"), 98: (4, "ptr"),
+                101: "timed", 115: "timed"},
+}
+_FUTEX_WAITS = {0, 9}  # FUTEX_WAIT, FUTEX_WAIT_BITSET: the only futex operations that wait
+
+
+def thread_wait(pid, tid, machine):
+    """How thread ``tid`` of ``pid`` waits: "running", "forever" (nothing of its own will wake it),
+    "timed" (it wakes by itself: a sleep, a wait with a timeout), or "unknown"."""
+    try:
+        with open(f"/proc/{pid}/task/{tid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        if state in ("R", "D"):  # running, or in the kernel on its way (disk, page fault)
+            return "running"
+        if state in ("Z", "X", "T", "t"):  # gone, or stopped: nothing of its own will happen
+            return "forever"
+        with open(f"/proc/{pid}/task/{tid}/syscall") as f:
+            fields = f.read().split()
+    except (OSError, IndexError, ValueError):
+        return "unknown"
+    if not fields or fields[0] in ("running", "-1"):
+        return "running" if fields and fields[0] == "running" else "unknown"
+    table = _WAITS.get(machine)
+    number = int(fields[0])
+    if table is None or number not in table:
+        return "unknown"
+    rule = table[number]
+    if rule is None:
+        return "forever"
+    if rule == "timed":
+        return "timed"
+    index, kind = rule
+    args = [int(value, 16) for value in fields[1:7]]
+    if number == (202 if machine == "x86_64" else 98) and (args[1] & 0x7F) not in _FUTEX_WAITS:
+        return "unknown"
+    value = args[index - 1]
+    if kind == "ptr":
+        return "forever" if value == 0 else "timed"
+    return "forever" if value >= 2 ** 31 else "timed"  # a negative int: no timeout

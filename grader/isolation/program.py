@@ -10,9 +10,12 @@ launcher's business.
 """
 
 import ast
+import fcntl
 import os
 import signal
+import struct
 import sys
+import termios
 import threading
 import time
 from dataclasses import dataclass
@@ -175,6 +178,16 @@ class Program:
             self._streams_done += 1
             self._cond.notify_all()
 
+    def output_pending(self):
+        """Bytes the program wrote to stdout/stderr that our readers have not taken yet."""
+        pending = 0
+        for pipe in (getattr(self.proc, "stdout", None), getattr(self.proc, "stderr", None)):
+            try:
+                pending += struct.unpack("i", fcntl.ioctl(pipe.fileno(), termios.FIONREAD, b"\0\0\0\0"))[0]
+            except (AttributeError, OSError, ValueError):
+                pass
+        return pending
+
     def output_done(self):
         """Whether stdout, stderr and the shim's events have all reached their end."""
         with self._cond:
@@ -251,12 +264,26 @@ class Program:
             reason = "crashed" if any(e.get("ev") == "crash" for e in self.events) else "exited"
         raise StartupFailed(reason, self, deadline.elapsed())
 
-    def wait_exit(self, timeout):
-        """Wait until the main process exits; return its exit code or None."""
+    def wait_exit(self, timeout, settled=None, recheck=0.02):
+        """Wait until the main process exits; return its exit code or None.
+
+        ``settled`` (optional) is asked every ``recheck`` seconds whether the
+        program can still end by itself; once it says no (True), the wait
+        ends at once: the deadline is only the bound for programs that never
+        settle.
+        """
         deadline = Deadline(timeout)
         with self._cond:
             while self.exit_code is None and not deadline.expired():
-                self._cond.wait(deadline.remaining())
+                self._cond.wait(min(deadline.remaining(), recheck) if settled else deadline.remaining())
+                if settled is not None and self.exit_code is None:
+                    self._cond.release()
+                    try:
+                        stop = settled()
+                    finally:
+                        self._cond.acquire()
+                    if stop and self.exit_code is None:
+                        break
             return self.exit_code
 
     def wait_read(self, peer_port, count, timeout):
@@ -376,6 +403,10 @@ class Program:
             except (OSError, ValueError, IndexError):
                 pass
         return found
+
+    def socket_queues_empty(self):
+        """True when no TCP socket of the program's network has bytes queued (unread, or unsent)."""
+        return all(c.rx_queue == 0 and c.tx_queue == 0 for c in procfs.connections(self.proc.pid))
 
     def unread_bytes(self, server_port, client_port):
         """Bytes a connection's server side has not read yet (see ``grader.isolation.procfs``)."""

@@ -14,7 +14,7 @@ from grader.model.failure import CheckFailed
 from grader.i18n import lazy as _
 from .matching import attribution_line, notice_line, trim
 from grader.drive.wait import poll_until
-from grader.drive.quiescence import Quiescence
+from grader.drive.quiescence import Quiescence, still
 from grader.drive.connection import Robot
 
 
@@ -57,6 +57,32 @@ class Chat:
             self.noted_spin = True
             self.transcript.add("grader", "note", _("a thread of the server keeps running (a busy loop?)"))
         return quiescence.outcome == "idle"
+
+    def settled_check(self):
+        """A ``settled`` callback for the robots' waits: "quiet" once nothing can arrive any more.
+
+        That is: every server thread (but those found spinning) is blocked
+        in a wait without a timeout, nothing waits unread in the server's
+        sockets or in any robot's, twice in a row.  Then the outcome of an
+        expectation cannot change before our next action, at any load: a
+        failure is decided now, not when the deadline runs out.
+        """
+        program = self.server.program
+        seen = {"quiet": 0}
+
+        def settled():
+            if self._nothing_in_flight() and still(program, self.spinners):
+                seen["quiet"] += 1
+            else:
+                seen["quiet"] = 0
+            return "quiet" if seen["quiet"] >= 2 else None
+
+        return settled
+
+    def _nothing_in_flight(self):
+        if any(r.pending() for r in self.robots if not r.closed_by_us):
+            return False
+        return self.server.program.socket_queues_empty()
 
     def _mark_all(self):
         # What the server sent for earlier actions may still sit in a robot's
@@ -179,7 +205,8 @@ class Chat:
 
     def expect_text(self, robot, text, timeout=None, hint=None):
         """``robot`` must receive ``text`` (anywhere in its stream since the action)."""
-        outcome = robot.wait_text(text, self.timeouts["expect"] if timeout is None else timeout)
+        outcome = robot.wait_text(text, self.timeouts["expect"] if timeout is None else timeout,
+                                  settled=self.settled_check())
         if not outcome:
             self._fail(robot, text, outcome, self._summary(robot, repr(text), outcome), hint)
         self.transcript.add(robot.name, "ok", _("received {text!r}").format(text=text))
@@ -192,7 +219,8 @@ class Chat:
         def found(text, segmented):
             return notice_line(text, name, names) or notice_line(segmented, name, names)
 
-        outcome = robot.wait_for(found, self.timeouts["expect"] if timeout is None else timeout, segmented=True)
+        outcome = robot.wait_for(found, self.timeouts["expect"] if timeout is None else timeout, segmented=True,
+                                 settled=self.settled_check())
         what = what or _("a notice naming {name}").format(name=name)
         if not outcome:
             self._fail(robot, what, outcome, self._summary(robot, what, outcome), hint)
@@ -208,7 +236,8 @@ class Chat:
             return (attribution_line(text, message, sender.name, names)
                     or attribution_line(segmented, message, sender.name, names))
 
-        outcome = robot.wait_for(found, self.timeouts["expect"] if timeout is None else timeout, segmented=True)
+        outcome = robot.wait_for(found, self.timeouts["expect"] if timeout is None else timeout, segmented=True,
+                                 settled=self.settled_check())
         what = _("{message!r} with the sender's name {name}").format(message=message, name=sender.name)
         if not outcome:
             self._fail(robot, what, outcome, self._summary(robot, what, outcome), hint)

@@ -7,6 +7,9 @@ pytest session of their own, in parallel with the other checks (lab.toml's
 first prompt.
 """
 
+import time
+
+from grader.drive.quiescence import still
 from grader.engine.diagnose import stuck_frames
 from grader.model.failure import CheckFailed
 from grader.i18n import lazy as _
@@ -18,10 +21,31 @@ from .client_driver import quit_words
 QUIT_TIMEOUT = 2.0  # seconds a client may take to end (the catalogue says 2 s)
 
 
+def will_not_end(program, also=lambda: True):
+    """A ``settled`` callback: True once ``program`` is blocked for good (twice in a row) with nothing in flight.
+
+    Such a client will not end by itself, at any load: its failure is
+    decided then, not when QUIT_TIMEOUT runs out.  ``also``: a further
+    condition (the killed server really gone).
+    """
+    seen = {"still": 0}
+
+    def settled():
+        if also() and program.output_pending() == 0 and program.socket_queues_empty() and still(program):
+            seen["still"] += 1
+        else:
+            seen["still"] = 0
+        return seen["still"] >= 2
+
+    return settled
+
+
 def _ended_cleanly(session, how):
     """Fail unless the client ended within QUIT_TIMEOUT, with no traceback."""
     program = session.program
-    code = program.wait_exit(QUIT_TIMEOUT)
+    started = time.monotonic()
+    code = program.wait_exit(QUIT_TIMEOUT, settled=will_not_end(program))
+    waited = time.monotonic() - started
     if code is not None:
         program.wait_output_done(1.0)  # its last words may still be in the pipe
     errors = program.events_of("crash") + program.events_of("thread_exception")
@@ -31,7 +55,11 @@ def _ended_cleanly(session, how):
     else:
         detail = None
     if code is None:
-        message = _("After {how}, the client was still running {s:.0f} s later.").format(how=how, s=QUIT_TIMEOUT)
+        if waited < QUIT_TIMEOUT:  # decided early: every thread blocked for good
+            message = _("After {how}, the client was still running, and nothing in it could end it any more: "
+                        "every thread of it was blocked, waiting.").format(how=how)
+        else:
+            message = _("After {how}, the client was still running {s:.0f} s later.").format(how=how, s=QUIT_TIMEOUT)
         if detail:
             message += " " + _("It printed a traceback ({detail}).").format(detail=detail)
         threads = [t for t in stuck_frames(program.stacks(), program.root) if t["where"]]
@@ -77,20 +105,28 @@ def test_client_server_gone(client_session):
     cpu_before, out_before, empty_before = program.cpu_seconds(), program.stdout.total, program.stdout.empty_lines
     session.chat.server.program.kill()
     session.chat.last_action = _("the server process was killed")
-    code = program.wait_exit(QUIT_TIMEOUT)
+    server = session.chat.server.program
+    started = time.monotonic()
+    code = program.wait_exit(QUIT_TIMEOUT, settled=will_not_end(program, also=lambda: not server.alive()))
+    waited = time.monotonic() - started
     if code is None:
         cpu = program.cpu_seconds() - cpu_before
         printed = program.stdout.total - out_before
         empty = program.stdout.empty_lines - empty_before
-        message = _("After the server was killed, the client was still running {s:.0f} s later.").format(s=QUIT_TIMEOUT)
-        if cpu > 0.1 * QUIT_TIMEOUT or empty > 10:
+        if waited < QUIT_TIMEOUT:  # decided early: every thread blocked for good
+            message = _("After the server was killed, the client was still running, and nothing in it could end "
+                        "it any more: every thread of it was blocked, waiting.")
+        else:
+            message = _("After the server was killed, the client was still running {s:.0f} s later.").format(
+                s=QUIT_TIMEOUT)
+        if cpu > 0.1 * waited or empty > 10:
             # On a loaded machine a busy loop gets less than a core: the empty lines tell it too.
             message += " " + _("It used {pct:.0f}% of a CPU core: a busy loop (recv() returns b'' forever once "
-                               "the server is gone).").format(pct=100 * cpu / QUIT_TIMEOUT)
+                               "the server is gone).").format(pct=100 * cpu / max(waited, 1e-3))
         if empty > 10:
             message += " " + _("It printed {n} empty lines ({rate:.0f} bytes/s).").format(
-                n=empty, rate=printed / QUIT_TIMEOUT)
-        elif cpu <= 0.25 * QUIT_TIMEOUT:
+                n=empty, rate=printed / max(waited, 1e-3))
+        elif cpu <= 0.25 * waited:
             places = [t for t in stuck_frames(program.stacks(), program.root) if t["where"]]
             message += " " + _("Nothing in it noticed: it sat waiting{where}. A receiver thread would see "
                                "recv() return b'' and could end the program.").format(

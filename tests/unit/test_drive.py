@@ -36,10 +36,21 @@ def test_the_mark_hides_what_came_before_and_chunks_are_segments():
     assert stream.segmented().count("\n") == 1
 
 
-def test_an_ending_nobody_reports_is_asked_for():
+def test_a_wait_ends_when_nothing_can_arrive_any_more():
     stream = Stream()
-    outcome = stream.wait_for(lambda text: False, timeout=5, ended=lambda: "exit", recheck=0.01)
-    assert outcome.ending == "exit" and outcome.waited_s < 1
+    answers = iter([None, None, "quiet"])
+    outcome = stream.wait_for(lambda text: False, timeout=5, settled=lambda: next(answers), recheck=0.01)
+    assert outcome.ending == "quiet" and outcome.waited_s < 1 and stream.ending is None
+
+
+def test_what_arrives_while_settling_is_seen_first():
+    stream = Stream()
+
+    def settled():
+        stream.append(b"late but here")
+        return "quiet"
+
+    assert stream.wait_for(lambda text: "here" in text, timeout=5, settled=settled, recheck=0.01)
 
 
 def test_a_flood_is_counted_not_stored():
