@@ -286,19 +286,29 @@ class Program:
                         break
             return self.exit_code
 
-    def wait_read(self, peer_port, count, timeout):
+    def wait_read(self, peer_port, count, timeout, settled=None, recheck=0.02):
         """Wait until the program's code has read ``count`` bytes from ``peer_port``.
 
         The shim reports every recv(); a program that reads some other way
         (os.read on the fd...) is checked in the kernel's socket queue once
-        the wait is over.
+        the wait is over.  ``settled`` (optional), asked every ``recheck``
+        seconds, ends the wait early when it says the program will not read
+        any more (True).
         """
         deadline = Deadline(timeout)
         with self._cond:
             while self.read_from.get(peer_port, 0) < count:
                 if self.exit_code is not None or deadline.expired():
                     break
-                self._cond.wait(deadline.remaining())
+                self._cond.wait(min(deadline.remaining(), recheck) if settled else deadline.remaining())
+                if settled is not None and self.read_from.get(peer_port, 0) < count:
+                    self._cond.release()
+                    try:
+                        stop = settled()
+                    finally:
+                        self._cond.acquire()
+                    if stop and self.read_from.get(peer_port, 0) < count:
+                        break
             else:
                 return True
         return False

@@ -39,7 +39,13 @@ class Chat:
         """Wait until the server has read everything ``robot`` sent; False on deadline."""
         timeout = self.timeouts["handshake"] if timeout is None else timeout
         program = self.server.program
-        if program.wait_read(robot.local_port, robot.sent_bytes, timeout):
+        seen = {"still": 0}
+
+        def settled():  # blocked for good twice in a row: what it has not read by now, it never will
+            seen["still"] = seen["still"] + 1 if still(program, self.spinners) else 0
+            return seen["still"] >= 2
+
+        if program.wait_read(robot.local_port, robot.sent_bytes, timeout, settled=settled):
             return True
         # Not seen by the shim: maybe read some other way; ask the kernel.
         return program.unread_bytes(self.server.port, robot.local_port) in (0, None) and program.alive()

@@ -107,7 +107,7 @@ def _leave_check(chat, how):
         # a departure only when a later send to the departed client fails.
         chat.say(alice, "is anybody still here")
         try:  # say() returns once the server is idle: a late notice is there by now
-            chat.expect_notice(alice, "Bob", timeout=chat.timeouts["silence"])
+            chat.expect_notice(alice, "Bob")
         except CheckFailed:
             raise failure from None
         failure.message = _(
