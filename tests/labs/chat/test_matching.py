@@ -1,6 +1,7 @@
 """The reading rules for notices and attribution, on streams real servers produce."""
 
-from grader.labs.chat.matching import attribution_line, normalize, notice_line
+from grader.labs.chat.matching import (attribution_line, empty_relays, ends_with_name, is_relay, normalize,
+                                      notice_line, relay_prefix)
 
 
 def test_notice_in_english_and_russian():
@@ -34,3 +35,35 @@ def test_attribution_needs_the_name_on_the_message_line():
 
 def test_name_inside_the_message_text_is_no_attribution():
     assert attribution_line("hello Alice\n", "hello Alice", "Alice") is None
+
+
+def test_an_address_is_no_notice_word():
+    assert notice_line("('127.0.0.1', 50312): Bob\n", "Bob") is None
+    assert notice_line("localhost:50312 Bob\n", "Bob") is None
+    assert notice_line("[3] Bob\n", "Bob") is None
+    assert notice_line("('127.0.0.1', 50312) Bob joined\n", "Bob")
+
+
+def test_a_line_shaped_like_the_members_relays_is_no_notice():
+    assert notice_line("Anonymous: Bob\n", "Bob")  # alone, it may be a notice...
+    assert notice_line("Anonymous: Bob\n", "Bob", relays=["Anonymous: "]) is None  # ...not when relays look so
+    assert notice_line("[1] Anonymous: Bob\n", "Bob", relays=["[7] Anonymous: "]) is None  # counters blur
+    assert notice_line("New member: Bob\n", "Bob", relays=["Bob> "]) == "New member: Bob"
+    assert ends_with_name("New member: Bob", "Bob") and not ends_with_name("Bob joined", "Bob")
+
+
+def test_empty_relays_after_a_leave_are_no_notice():
+    flood = "Bob says: Bob says: Bob says: Bob sa"
+    assert notice_line(flood, "Bob", relays=["Bob says: "]) is None
+    assert notice_line("ys: Bob says: Bob says: ", "Bob", relays=["Bob says: "]) is None
+    assert notice_line("Bob says: Bob says: * Bob left\n", "Bob", relays=["Bob says: "])
+    assert empty_relays(flood, "Bob", ["Bob says: "]) == 2
+    assert empty_relays("Bob: \nBob: hi\nBob:", "Bob") == 2
+    assert empty_relays("Bob: hi\nBob left\n", "Bob") == 0
+
+
+def test_relay_prefix():
+    assert relay_prefix("x\n[3] Anonymous: just checking in\n", "just checking in") == "[3] Anonymous: "
+    assert relay_prefix("just checking in", "just checking in") == ""
+    assert relay_prefix("nothing here", "just checking in") is None
+    assert is_relay("Bob says:", "Bob", ["Bob says: "])
