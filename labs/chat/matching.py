@@ -170,3 +170,19 @@ def attribution_line(text, message, sender, names=()):
             if pattern.search(outside):
                 return line.strip()
     return None
+
+
+def sent_name(sends, name, chat_line=None):
+    """How the client sent ``name``, judged from the texts it sent: "first", "every" or None.
+
+    "first": a send before any chat line holds the name as a word (its first
+    line, or a reply to the server's NICK).  "every": the name rides inside
+    the chat line the user typed ("Dora: hello").
+    """
+    word = _word(name)
+    for text in sends:
+        if chat_line and chat_line in text:
+            return "every" if word.search(text.replace(chat_line, " ")) else None
+        if word.search(text):
+            return "first"
+    return None

@@ -12,7 +12,8 @@ deadline.
 
 from grader.model.failure import CheckFailed
 from grader.i18n import lazy as _
-from .matching import attribution_line, empty_relays, ends_with_name, is_relay, notice_line, relay_prefix, trim
+from .matching import (attribution_line, empty_relays, ends_with_name, is_relay, message_line, notice_line,
+                       relay_prefix, trim)
 from grader.drive.wait import poll_until
 from grader.drive.quiescence import Quiescence
 from grader.drive.connection import Robot
@@ -204,6 +205,20 @@ class Chat:
             self.transcript.add("grader", "note", _("the server relays {name}'s messages as {form!r}").format(
                 name=speaker.name, form=prefix + "…"))
         return prefix
+
+    def expect_message(self, robot, text, sender=None, timeout=None, hint=None):
+        """``robot`` must receive ``text`` as a message: a line of its own, or after a sender's prefix."""
+        names = [r.name for r in self.robots] + ([sender] if sender else [])
+        outcome = robot.wait_for(lambda received: message_line(received, text, names),
+                                 self.timeouts["expect"] if timeout is None else timeout)
+        if not outcome:
+            what = _("{text!r} as a message of its own").format(text=text)
+            summary = self._summary(robot, what, outcome)
+            if text in displayed(outcome.received):
+                summary += " " + _("The text arrived only inside another line, not as a message.")
+            self._fail(robot, what, outcome, summary, hint)
+        self.transcript.add(robot.name, "ok", _("received {text!r}").format(text=text))
+        return outcome
 
     def expect_notice(self, robot, name, timeout=None, hint=None, what=None, speaker=None):
         """``robot`` must be told about ``name`` in a line that says more than the name.
