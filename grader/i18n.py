@@ -28,10 +28,6 @@ def _(message):
     return _active.gettext(message)
 
 
-def ngettext(singular, plural, n):
-    return _active.ngettext(singular, plural, n)
-
-
 def translate_message(msgid):
     """``msgid`` translated into the active language (a Text's parts are rendered through this)."""
     return _active.gettext(msgid)

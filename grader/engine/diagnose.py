@@ -8,6 +8,7 @@ import os
 import re
 
 from grader.model.failure import CheckFailed, trim
+from grader.model.text import Text
 from grader.i18n import lazy as _
 
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<func>\S+)')
@@ -86,7 +87,7 @@ def startup_failure(failure, timeout):
         line = _source_line(program, thread["where"])
         parts.append(_("It was at {where} in {func}(){line}.").format(
             where=thread["where"], func=thread["func"], line=f": {line}" if line else ""))
-    return CheckFailed(" ".join(parts), expected=_("the server listens within {s} s").format(s=timeout),
+    return CheckFailed(Text.joined(" ", parts), expected=_("the server listens within {s} s").format(s=timeout),
                        received=trim(stderr_tail, 1500) or None, waited_s=failure.waited_s, complete=True,
                        hint=_("Start listening right away: a server that first waits for input() or for "
                               "something else never gets to listen() here."))
@@ -153,7 +154,7 @@ def where_stuck(program):
         line = _source_line(program, thread["where"])
         places.append(_("{where} in {func}()").format(where=thread["where"], func=thread["func"])
                       + (f": `{line}`" if line else ""))
-    return " " + _("The server was waiting at {places}.").format(places="; ".join(places))
+    return " " + _("The server was waiting at {places}.").format(places=Text.joined("; ", places))
 
 
 _THREAD_CALLS = {"Thread", "start_new_thread", "ThreadPoolExecutor", "ThreadingTCPServer", "ThreadingMixIn",

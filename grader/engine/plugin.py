@@ -11,7 +11,6 @@ programmatically; ``pytest labs/LAB --submission PATH`` works as well.
 import codecs
 import json
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from grader.errors import GraderError
 from grader.model.failure import CheckFailed
 from grader.i18n import lazy as _
 from grader.i18n import set_language
+from grader.engine.dependencies import blocker, skip_message
 from grader.engine.plan import Plan
 from grader.intake.discover import discover, make_workdir
 from grader.model.lab import load_lab
@@ -28,7 +28,7 @@ from grader.isolation.program import Server, StartupFailed
 from grader.model.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult
 from grader.engine.session import GradingSession
 from grader.drive.transcript import Transcript
-from grader.model.text import Text, decode, encode
+from grader.model.text import Text, encode
 
 GRADING = pytest.StashKey()
 TRANSCRIPT = pytest.StashKey()
@@ -130,14 +130,13 @@ class Grading(GradingSession):
         marker = item.get_closest_marker("check")
         if marker is None:
             return
-        for dependency in marker.kwargs.get("depends", ()):
-            if dependency not in self.collected:
-                continue  # graded in a parallel session: the runner applies it when merging
-            result = self.results.get(dependency)
-            if result is None:
-                skip(_("can't check until {dep} has run").format(dep=dependency))
-            if result.status != PASSED:
-                skip(skip_message(dependency, result))
+        depends = marker.kwargs.get("depends", ())
+        missing = [d for d in depends if d in self.collected and d not in self.results]
+        if missing:  # a lab whose order puts a check before its prerequisite
+            skip(_("can't check until {dep} has run").format(dep=missing[0]))
+        blocked = blocker(depends, self.results)  # prerequisites graded elsewhere: applied when merging
+        if blocked is not None:
+            skip(skip_message(*blocked))
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -212,7 +211,7 @@ class Grading(GradingSession):
                 details["diagnosis"] = extra
                 message = message + " " + extra[0]
         transcript = item.stash.get(TRANSCRIPT, None)
-        output = "\n".join(_program_output(p) for p in programs if p.stdout.total or p.stderr.total)
+        output = Text.joined("\n", [_program_output(p) for p in programs if p.stdout.total or p.stderr.total])
         started = item.stash.get(STARTED, None)
         return CheckResult(
             id=check_id,
@@ -229,13 +228,6 @@ class Grading(GradingSession):
             duration_s=round(time.monotonic() - started, 3) if started else 0.0,
             depends=list(marker.kwargs.get("depends", ())),
         )
-
-
-def skip_message(dependency, result=None):
-    """Why a check is skipped: its prerequisite did not pass (or was itself skipped, and why)."""
-    if result is not None and result.status == SKIPPED and result.message:
-        return result.message  # "no client was found", not a chain of "can't check until"
-    return _("can't check until {dep} passes").format(dep=dependency)
 
 
 def _skip_reason(call, report):
@@ -261,7 +253,7 @@ def _program_output(program):
             label = _("--- the server's {stream} ({n} bytes) ---") if program.role == "server" else _(
                 "--- the client's {stream} ({n} bytes) ---")
             parts.append(label.format(stream=name, n=capture.total) + "\n" + capture.text())
-    return "\n".join(parts)
+    return Text.joined("\n", parts)
 
 
 def _find_lab_dir(path):
@@ -334,7 +326,7 @@ def server(grading, pod, transcript, request):
         skip(_("there is no server in the submission"))
     if grading.startup_failed:
         # Found in an earlier check of this session: each would wait the same start-up deadline for nothing.
-        skip(skip_message("server.starts"))
+        skip(skip_message(grading.startup_failed))
     program = pod.server_program
     request.node.stash[PROGRAMS].append(program)
     program.on_output = transcribe_output(transcript, "server")
@@ -345,7 +337,8 @@ def server(grading, pod, transcript, request):
         listening = program.wait_listening(timeout)
     except StartupFailed as failure:
         grading.observe(program)
-        grading.startup_failed = True
+        marker = request.node.get_closest_marker("check")
+        grading.startup_failed = marker.kwargs["id"] if marker else request.node.name
         grading.stop_spares()  # the next checks are skipped: no server to start for them
         raise diagnose.startup_failure(failure, timeout) from None
     grading.observe(program)

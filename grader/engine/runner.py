@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 from contextlib import redirect_stderr, redirect_stdout
-from pathlib import Path
 
 from grader import __version__
 from grader.errors import GraderError
@@ -17,7 +16,8 @@ from grader.model.text import decode
 from grader.model.lab import lab_path as lab_path_of
 from grader.model.lab import load_lab
 from grader.isolation.pods import check_isolation
-from grader.model.results import CheckResult, GradingResult, apply_dependencies
+from grader.engine.dependencies import apply_dependencies
+from grader.model.results import CheckResult, GradingResult
 from grader.intake.discover import discover, make_workdir
 
 
@@ -133,9 +133,7 @@ def grade(path, *, server=None, client=None, lang="en", isolation="auto", lab_pa
         shutil.rmtree(scratch, ignore_errors=True)
     order = {check_id: index for index, check_id in enumerate(lab.points)}
     checks.sort(key=lambda check: order.get(check.id, len(order)))
-    from grader.engine.plugin import skip_message
-
-    apply_dependencies(checks, skip_message)
+    apply_dependencies(checks)
     files = {role: submission.relative(submission.file(role)) for role in lab.roles if submission.file(role)}
     return GradingResult(
         lab=lab.id,

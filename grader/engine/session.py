@@ -30,7 +30,7 @@ class GradingSession:
         self.notes = []
         self.thread_targets = Counter()
         self.isolation_used = None
-        self.startup_failed = False  # the server did not start in an earlier check of this session
+        self.startup_failed = None  # the check of this session in which the server did not start
         self._copies = 0
         self._copy_lock = threading.Lock()
         self._starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spare-pod")

@@ -336,12 +336,6 @@ class Program:
                 pass
         return total
 
-    def cpu_over(self, seconds):
-        """CPU seconds used during the next ``seconds`` (a measurement window, cut short if it exits)."""
-        before = self.cpu_seconds()
-        self.wait_exit(seconds)
-        return max(0.0, self.cpu_seconds() - before)
-
     def busiest_thread(self, seconds):
         """Over the next ``seconds``: the largest share of time one thread spent running or waiting to run.
 

@@ -64,23 +64,6 @@ class CheckResult:
         }
 
 
-def apply_dependencies(checks, skip_message):
-    """Skip every check whose prerequisite did not pass (in order; results from parallel sessions).
-
-    ``skip_message(dependency_id, its_result)`` gives the sentence a skipped check shows.
-    """
-    by_id = {}
-    for check in checks:
-        for dependency in check.depends:
-            prerequisite = by_id.get(dependency)
-            if prerequisite is not None and prerequisite.status != PASSED and check.status != SKIPPED:
-                check.status, check.score, check.hint = SKIPPED, 0.0, ""
-                check.message = skip_message(dependency, prerequisite)
-                check.details, check.transcript, check.output = {}, [], ""
-        by_id[check.id] = check
-    return checks
-
-
 @dataclass
 class GradingResult:
     """Everything known about one grading of one submission."""

@@ -152,5 +152,5 @@ class ClientSession:
                                                             where=crash.get("where") or "?")
         else:
             detail = _("exit code {code}").format(code=self.program.exit_code)
-        return CheckFailed(f"{what} ({detail}).", received=trim(self.program.stderr.tail_text(1500)) or None,
+        return CheckFailed(what + " (" + detail + ").", received=trim(self.program.stderr.tail_text(1500)) or None,
                            complete=True)

@@ -6,7 +6,6 @@ client asks for them.  The client talks to the student's own server when
 that server passed server.accepts, else to the reference server.
 """
 
-import pytest
 
 from grader.engine.diagnose import creates_threads
 from grader.model.failure import CheckFailed

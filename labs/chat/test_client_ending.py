@@ -11,6 +11,8 @@ from grader.engine.diagnose import stuck_frames
 from grader.model.failure import CheckFailed
 from grader.i18n import lazy as _
 from grader.engine.plugin import check
+from grader.model.text import Text
+
 from .client_driver import quit_words
 
 QUIT_TIMEOUT = 2.0  # seconds a client may take to end (the catalogue says 2 s)
@@ -36,7 +38,8 @@ def _ended_cleanly(session, how):
         if threads:
             message += " " + _("Still running: {places}; a non-daemon thread keeps the program alive "
                                "(Thread(..., daemon=True), or end the program when input ends).").format(
-                places=", ".join(_("{func}() at {where}").format(func=t["func"], where=t["where"]) for t in threads[:2]))
+                places=Text.joined(", ", [_("{func}() at {where}").format(func=t["func"], where=t["where"])
+                                          for t in threads[:2]]))
         raise CheckFailed(message, action=how, received=program.stderr.tail_text(1500).strip() or None,
                           complete=True)
     if detail:
@@ -91,8 +94,8 @@ def test_client_server_gone(client_session):
             places = [t for t in stuck_frames(program.stacks(), program.root) if t["where"]]
             message += " " + _("Nothing in it noticed: it sat waiting{where}. A receiver thread would see "
                                "recv() return b'' and could end the program.").format(
-                where=(" " + _("at {place}").format(place=", ".join(_("{func}() at {where}").format(func=t["func"], where=t["where"])
-                                                                      for t in places[:2]))) if places else "")
+                where=(" " + _("at {place}").format(place=Text.joined(", ", [_("{func}() at {where}").format(func=t["func"], where=t["where"])
+                                                                         for t in places[:2]]))) if places else "")
         raise CheckFailed(message, action=session.chat.last_action,
                           received=session.terminal.screen()[:500] or None, complete=True)
     _ended_cleanly(session, _("the server was killed"))

@@ -1,0 +1,84 @@
+"""The drive package on socketpairs: the stream with a mark, its wait, and a robot's endings."""
+
+import socket
+import threading
+
+from grader.drive.connection import Robot
+from grader.drive.stream import Stream
+from grader.drive.transcript import Transcript
+
+
+def test_a_wait_ends_when_the_text_arrives_and_keeps_it():
+    stream = Stream()
+    threading.Timer(0.01, stream.append, [b"hello "]).start()
+    threading.Timer(0.02, stream.append, [b"world\n"]).start()
+    outcome = stream.wait_for(lambda text: "world" in text, timeout=5)
+    assert outcome and outcome.ending == "ok" and outcome.received == "hello world\n"
+
+
+def test_eof_and_timeout_are_distinct_and_what_arrived_is_kept():
+    stream = Stream()
+    stream.append(b"partial")
+    timed_out = stream.wait_for(lambda text: "never" in text, timeout=0.05)
+    assert not timed_out and timed_out.ending == "timeout" and timed_out.received == "partial"
+    stream.end("eof")
+    ended = stream.wait_for(lambda text: "never" in text, timeout=5)
+    assert not ended and ended.ending == "eof" and ended.waited_s < 1
+
+
+def test_the_mark_hides_what_came_before_and_chunks_are_segments():
+    stream = Stream()
+    stream.append(b"old")
+    stream.mark()
+    stream.append("Боб joined".encode()[:5])  # a UTF-8 character split across chunks
+    stream.append("Боб joined".encode()[5:])
+    assert stream.text() == "Боб joined" and stream.text(since_mark=False) == "oldБоб joined"
+    assert stream.segmented().count("\n") == 1
+
+
+def test_an_ending_nobody_reports_is_asked_for():
+    stream = Stream()
+    outcome = stream.wait_for(lambda text: False, timeout=5, ended=lambda: "exit", recheck=0.01)
+    assert outcome.ending == "exit" and outcome.waited_s < 1
+
+
+def test_a_flood_is_counted_not_stored():
+    stream = Stream(limit=10)
+    stream.append(b"x" * 25)
+    assert len(stream.text()) == 10 and stream.overflow == 15
+
+
+def _robot_pair():
+    listener = socket.create_server(("127.0.0.1", 0))
+    client = socket.create_connection(listener.getsockname())
+    server, _ = listener.accept()
+    listener.close()
+    transcript = Transcript()
+    return Robot("Alice", client, transcript), server, transcript
+
+
+def test_a_robot_sees_lines_then_eof():
+    robot, server, transcript = _robot_pair()
+    try:
+        assert robot.send_line("Alice")
+        assert server.recv(100) == b"Alice\n"
+        server.sendall(b"* Bob joined\n")
+        assert robot.wait_text("Bob joined", 5)
+        server.close()
+        outcome = robot.wait_text("never", 5)
+        assert outcome.ending == "eof" and robot.ending == "eof"
+        kinds = [event.kind for event in transcript.snapshot()]
+        assert kinds[:2] == ["connect", "send"] and "recv" in kinds and "eof" in kinds
+    finally:
+        robot.dispose()
+
+
+def test_a_robot_reset_sends_rst():
+    robot, server, _transcript = _robot_pair()
+    robot.reset()
+    try:
+        data = server.recv(10)
+    except ConnectionResetError:
+        data = "reset"
+    assert data == "reset"
+    server.close()
