@@ -25,12 +25,23 @@ EXPECTED = {
     "removes_during_iteration": {"server.leave_notice": F, "server.leave_reset": F, "server.survives_leave": F},
     # Negative twin: iterate over a copy, remove after the loop.
     "safe_removal": {},
+    # 3. A client that sends its name, with a server that announces none: credited, not skipped.
+    "sends_name_plain_server": {"server.join_notice": F, "server.attribution": F, "server.leave_notice": F,
+                                "server.leave_reset": F},
+    # Negative twin: the same, but the client keeps the name to itself.
+    "keeps_name_plain_server": {"server.join_notice": F, "server.attribution": F, "server.leave_notice": F,
+                                "server.leave_reset": F, "client.sends_name": F},
+    # 4. Colours, erase-line, clear screen and \r on both sides: a terminal shows plain text; all pass.
+    "coloured": {},
+    # 5. The server's main thread reads input() for an operator: its stdin stays open and silent.
+    "operator_console": {},
 }
 
 MESSAGES = {
     ("anonymous_relay", "server.join_notice"): [r"how the server relays", r"Anonymous: Bob"],
     ("empty_relays_after_leave", "server.survives_leave"): [r"relays of nothing from Bob", r"b''"],
     ("removes_during_iteration", "server.survives_leave"): [r"Carol did not receive", r"inside the loop"],
+    ("keeps_name_plain_server", "client.sends_name"): [r"never sent it \('Dora'\)", r"'hello everyone\\n'"],
 }
 
 
@@ -46,8 +57,9 @@ def test_sharper_verdicts(name, tmp_path):
     assert graded.result is not None, graded.stdout + graded.stderr
     statuses = graded.statuses()
     messages = {c["id"]: c["message"] for c in graded.result["checks"]}
-    expected = {check: EXPECTED[name].get(check, "passed") for check in SERVER_CHECKS}
-    expected.update({check: S for check in statuses if check not in expected})
+    has_client = (SUBMISSIONS / name / "client.py").is_file()
+    expected = {check: EXPECTED[name].get(check, "passed" if check in SERVER_CHECKS or has_client else S)
+                for check in statuses}
     differing = {check: (statuses[check], expected[check], messages[check])
                  for check in statuses if statuses[check] != expected[check]}
     assert not differing, f"{name}: check -> (got, expected, message): {differing}"

@@ -1,7 +1,7 @@
 """The reading rules for notices and attribution, on streams real servers produce."""
 
 from grader.labs.chat.matching import (attribution_line, empty_relays, ends_with_name, is_relay, normalize,
-                                      notice_line, relay_prefix)
+                                      message_line, notice_line, relay_prefix, sent_name)
 
 
 def test_notice_in_english_and_russian():
@@ -67,3 +67,24 @@ def test_relay_prefix():
     assert relay_prefix("just checking in", "just checking in") == ""
     assert relay_prefix("nothing here", "just checking in") is None
     assert is_relay("Bob says:", "Bob", ["Bob says: "])
+
+
+def test_matching_reads_what_a_terminal_shows():
+    assert notice_line("\x1b[32m* Bob joined\x1b[0m\n", "Bob") == "* Bob joined"
+    assert attribution_line("\x1b[1;34mAlice\x1b[0m: hello there\n", "hello there", "Alice")
+    assert message_line("> \r\x1b[2KDora: hi all\n", "hi all", ["Dora"]) == "Dora: hi all"
+
+
+def test_a_typed_line_inside_a_notice_is_no_message():
+    assert message_line("* hello joined the chat\n", "hello") is None
+    assert message_line("hello\n", "hello") == "hello"
+    assert message_line("[Dora] hello\n", "hello", ["Dora"])
+    assert message_line("('127.0.0.1', 5000): hello", "hello")
+
+
+def test_sent_name():
+    assert sent_name(["Dora\n", "hi\n"], "Dora") == "first"
+    assert sent_name(["NICK Dora"], "Dora") == "first"
+    assert sent_name(["Dora: hello everyone\n"], "Dora", "hello everyone") == "every"
+    assert sent_name(["hello everyone\n"], "Dora", "hello everyone") is None
+    assert sent_name([], "Dora") is None
