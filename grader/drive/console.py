@@ -9,6 +9,7 @@ import codecs
 import threading
 
 from grader.i18n import lazy as _
+from grader.drive.display import displayed
 from grader.drive.wait import Deadline
 
 MAX_SCREEN = 256 * 1024
@@ -40,16 +41,18 @@ class Terminal:
         with self._cond:
             self.mark_at = len(self._screen)
 
-    def screen(self, since_mark=True):
+    def screen(self, since_mark=True, raw=False):
+        """What the screen shows (escape sequences interpreted: see ``displayed``); ``raw`` for the bytes' text."""
         with self._cond:
-            return bytes(self._screen[self.mark_at if since_mark else 0:]).decode("utf-8", "replace")
+            text = bytes(self._screen[self.mark_at if since_mark else 0:]).decode("utf-8", "replace")
+        return text if raw else displayed(text)
 
     def wait_screen(self, predicate, timeout):
         """Wait until ``predicate(screen since mark)``; return (ok, screen text, waited seconds)."""
         deadline = Deadline(timeout)
         with self._cond:
             while True:
-                text = bytes(self._screen[self.mark_at:]).decode("utf-8", "replace")
+                text = displayed(bytes(self._screen[self.mark_at:]).decode("utf-8", "replace"))
                 if predicate(text):
                     return True, text, deadline.elapsed()
                 if deadline.expired():
@@ -57,7 +60,7 @@ class Terminal:
                 # Output is notified; an exit is not: re-check it now and then.
                 self._cond.wait(min(deadline.remaining(), 0.1))
                 if self.program.exit_code is not None and self.program.output_done():
-                    text = bytes(self._screen[self.mark_at:]).decode("utf-8", "replace")
+                    text = displayed(bytes(self._screen[self.mark_at:]).decode("utf-8", "replace"))
                     return predicate(text), text, deadline.elapsed()
 
     def inputs(self):

@@ -74,7 +74,10 @@ class Program:
         self.limits = limits
         self.args = list(args)
         self.connect_port = connect_port
-        self.want_stdin = stdin
+        # A server gets a keyboard too, open and silent as a TA's terminal: a
+        # console thread reading input() for the operator then waits instead
+        # of dying at EOF (or taking the server down with it).
+        self.want_stdin = stdin or role == "server"
         self.events = []
         self.read_from = {}  # peer port -> bytes the program's code has read from it
         self.stdout = BoundedCapture(limits.get("output_kb", 64) * 1024)

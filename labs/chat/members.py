@@ -12,10 +12,12 @@ deadline.
 
 from grader.model.failure import CheckFailed
 from grader.i18n import lazy as _
-from .matching import attribution_line, notice_line, trim
+from .matching import (attribution_line, empty_relays, ends_with_name, is_relay, message_line, notice_line,
+                       relay_prefix, trim)
 from grader.drive.wait import poll_until
 from grader.drive.quiescence import Quiescence, still
 from grader.drive.connection import Robot
+from grader.drive.display import displayed
 
 
 class Chat:
@@ -33,6 +35,7 @@ class Chat:
         self.unread_names = []
         self.spinners = set()  # server threads found in a busy loop
         self.noted_spin = False
+        self.relays = {}  # member name -> prefixes the server put before that member's relayed messages
 
     # -------------------------------------------------------------- pacing
     def wait_read(self, robot, timeout=None):
@@ -211,19 +214,63 @@ class Chat:
 
     def expect_text(self, robot, text, timeout=None, hint=None):
         """``robot`` must receive ``text`` (anywhere in its stream since the action)."""
-        outcome = robot.wait_text(text, self.timeouts["expect"] if timeout is None else timeout,
-                                  settled=self.settled_check())
+        outcome = robot.wait_for(lambda received: text in displayed(received),
+                                 self.timeouts["expect"] if timeout is None else timeout,
+                                 settled=self.settled_check())
         if not outcome:
             self._fail(robot, text, outcome, self._summary(robot, repr(text), outcome), hint)
         self.transcript.add(robot.name, "ok", _("received {text!r}").format(text=text))
         return outcome
 
-    def expect_notice(self, robot, name, timeout=None, hint=None, what=None):
-        """``robot`` must be told about ``name`` in a line that says more than the name."""
+    def learn_relay(self, speaker, listener, text="just checking in"):
+        """``speaker`` says ``text``; returns the prefix the server put before it for ``listener`` (or None).
+
+        That prefix is the shape of the server's ordinary relays of
+        ``speaker``'s messages: a later line of the same shape that holds
+        only the name, or nothing, is a relay and not a notice.
+        """
+        self.say(speaker, text)
+        if not listener.received().count(text):
+            listener.wait_text(text, self.timeouts["expect"], settled=self.settled_check())
+        prefix = relay_prefix(listener.received(), text)
+        if prefix is not None:
+            self.relays.setdefault(speaker.name, []).append(prefix)
+            self.transcript.add("grader", "note", _("the server relays {name}'s messages as {form!r}").format(
+                name=speaker.name, form=prefix + "…"))
+        return prefix
+
+    def expect_message(self, robot, text, sender=None, timeout=None, hint=None):
+        """``robot`` must receive ``text`` as a message: a line of its own, or after a sender's prefix."""
+        names = [r.name for r in self.robots] + ([sender] if sender else [])
+        outcome = robot.wait_for(lambda received: message_line(received, text, names),
+                                 self.timeouts["expect"] if timeout is None else timeout,
+                                 settled=self.settled_check())
+        if not outcome:
+            what = _("{text!r} as a message of its own").format(text=text)
+            summary = self._summary(robot, what, outcome)
+            if text in displayed(outcome.received):
+                summary += " " + _("The text arrived only inside another line, not as a message.")
+            self._fail(robot, what, outcome, summary, hint)
+        self.transcript.add(robot.name, "ok", _("received {text!r}").format(text=text))
+        return outcome
+
+    def expect_notice(self, robot, name, timeout=None, hint=None, what=None, speaker=None):
+        """``robot`` must be told about ``name`` in a line that says more than the name.
+
+        A line that ends with the name ("Anonymous: Bob") may be the server
+        relaying the member's name line as a chat message.  When the member
+        (``speaker``) is still there, it says something, and the line counts
+        only if it differs from how the server relays that member's messages.
+        """
         names = [r.name for r in self.robots]
 
         def found(text, segmented):
-            return notice_line(text, name, names) or notice_line(segmented, name, names)
+            relays = self.relays.get(name, ())
+            if relays and empty_relays(text, name, relays):
+                # A flood of empty relays is cut anywhere by recv(): chunk
+                # boundaries mean nothing there ("Bob sa" + "ys: ").
+                return notice_line(text, name, names, relays)
+            return (notice_line(text, name, names, relays) or notice_line(segmented, name, names, relays))
 
         outcome = robot.wait_for(found, self.timeouts["expect"] if timeout is None else timeout, segmented=True,
                                  settled=self.settled_check())
@@ -231,8 +278,34 @@ class Chat:
         if not outcome:
             self._fail(robot, what, outcome, self._summary(robot, what, outcome), hint)
         line = found(outcome.received, robot.segmented())
+        if speaker is not None and speaker.ending is None and ends_with_name(line, name) and name not in self.relays:
+            line = self._unless_relay(robot, name, line, what, hint, speaker)
         self.transcript.add(robot.name, "ok", _("notice: {line!r}").format(line=line))
         return line
+
+    def _unless_relay(self, robot, name, line, what, hint, speaker):
+        # What arrived since the expectation's mark, kept across the probe's own mark.
+        offset = len(robot.received(since_mark=False)) - len(robot.received())
+        action, actor = self.last_action, self.last_actor
+        probe = "just checking in"
+        prefix = self.learn_relay(speaker, robot, probe)
+        if prefix is None or not is_relay(line, name, [prefix]):
+            self.last_action, self.last_actor = action, actor
+            return line
+        stream = robot.received(since_mark=False)[offset:]
+        other = notice_line(stream, name, [r.name for r in self.robots], self.relays[name])
+        self.last_action, self.last_actor = action, actor
+        if other:
+            return other
+        self.transcript.add(robot.name, "miss", what)
+        raise CheckFailed(
+            _("After {action}, {listener} received {line!r}, but that is how the server relays whatever {name} "
+              "sends (it relayed {name}'s {probe!r} as {relayed!r}): {name}'s name line relayed as a chat "
+              "message, not a notice.").format(action=action, listener=robot.name, line=line, name=name,
+                                                probe=probe, relayed=prefix + probe),
+            who=robot.name, sender=actor, action=action, expected=what, received=trim(stream),
+            hint=hint or _("Read the first line as the client's name, and send the others a line of its own "
+                           "about it, such as '* Bob joined the chat'."))
 
     def expect_attribution(self, robot, message, sender, timeout=None, hint=None):
         """``robot`` must receive ``message`` on a line that also names ``sender``."""

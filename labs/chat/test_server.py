@@ -10,6 +10,7 @@ from grader.engine.diagnose import creates_threads, where_stuck
 from grader.model.failure import CheckFailed
 from grader.i18n import lazy as _
 from grader.engine.plugin import check
+from .matching import empty_relays, trim
 
 HINT_BROADCAST = _(
     "Keep a list of connected clients (guarded by a threading.Lock) and send each received "
@@ -40,7 +41,7 @@ def test_accepts(chat):
 def test_join_notice(chat):
     """Members already in the chat are told, by name, that someone joined"""
     alice, bob = chat.join("Alice", "Bob")
-    chat.expect_notice(alice, "Bob", what=_("a notice that Bob joined"))
+    chat.expect_notice(alice, "Bob", what=_("a notice that Bob joined"), speaker=bob)
 
 
 @check("server.broadcast", depends="server.accepts", hint=HINT_BROADCAST)
@@ -99,6 +100,10 @@ def test_concurrency(chat):
 
 def _leave_check(chat, how):
     alice, bob = chat.join("Alice", "Bob")
+    if "Bob" not in chat.unread_names:
+        # How the server relays Bob's messages: after he left, a line of that
+        # shape ("Bob: " for an empty read) is a relay, not a leave notice.
+        chat.learn_relay(bob, alice, "see you all later")
     chat.leave(bob, how)
     try:
         chat.expect_notice(alice, "Bob", timeout=chat.timeouts["leave"], what=_("a notice that Bob left"))
@@ -139,27 +144,32 @@ def test_leave_reset(chat):
               "of the member who is speaking."))
 def test_survives_leave(chat):
     """After a member leaves, the others still talk and new members can join"""
-    alice, bob, carol = chat.join("Alice", "Bob", "Carol")
+    # Four members, the leaver second: a server that removes the dead client
+    # inside the loop over the list skips the member after it (Carol).
+    alice, bob, carol, dave = chat.join("Alice", "Bob", "Carol", "Dave")
+    chat.learn_relay(bob, alice, "see you all later")  # the shape of Bob's relays: to spot empty ones later
     chat.leave(bob)
-    script = [(alice, "is the chat still working", carol), (carol, "yes it is", alice),
-              (alice, "good to hear that", carol), (carol, "still here too", alice)]
+    staying = [alice, carol, dave]
+    offsets = {r.name: len(r.received(since_mark=False)) for r in staying}
+    lines = ["is the chat still working", "yes it is", "I can hear you both",
+             "good to hear that", "still here too", "me as well"]
+    speakers = [alice, carol, dave, alice, carol, dave]
     try:
-        for speaker, line, listener in script:
+        for speaker, line in zip(speakers, lines):
             chat.say(speaker, line)
-            chat.expect_text(listener, line)
-            chat.expect_open(alice)
-            chat.expect_open(carol)
-        dave = chat.join("Dave")
-        chat.say(dave, "hi all, I am new here")
-        chat.expect_text(alice, "hi all, I am new here")
-        chat.expect_text(carol, "hi all, I am new here")
-        chat.say(alice, "welcome Dave")
-        chat.expect_text(dave, "welcome Dave")
+            _everyone_gets(chat, speaker, line, staying)
+        erin = chat.join("Erin")
+        chat.say(erin, "hi all, I am new here")
+        _everyone_gets(chat, erin, "hi all, I am new here", staying)
+        chat.say(alice, "welcome Erin")
+        chat.expect_text(erin, "welcome Erin")
+        _no_empty_relays(chat, staying, offsets)
     except CheckFailed as failure:
-        dropped = [r.name for r in (alice, carol) if r.ending in ("eof", "reset")]
+        _no_empty_relays(chat, staying, offsets)  # a flood of them explains any message lost after it
+        dropped = [r.name for r in staying if r.ending in ("eof", "reset")]
         died = [e for e in chat.server.program.events_of("thread_exception")
                 if e.get("type") in ("BrokenPipeError", "ConnectionResetError", "ConnectionAbortedError", "OSError")
-                and chat.names_by_port.get(e.get("peer")) in ("Alice", "Carol")]
+                and chat.names_by_port.get(e.get("peer")) in ("Alice", "Carol", "Dave")]
         cause = ""
         if died:
             event = died[0]
@@ -180,6 +190,48 @@ def test_survives_leave(chat):
             ).format(name=name, cause=cause)
             failure.complete = True
         raise
+
+
+def _everyone_gets(chat, speaker, line, members):
+    """Every member but ``speaker`` must receive ``line``; a member who alone missed it is named as such."""
+    listeners = [m for m in members if m is not speaker]
+    missed = [m for m in listeners if not m.wait_text(line, chat.timeouts["expect"], settled=chat.settled_check())]
+    for member in listeners:
+        chat.expect_open(member)
+    if not missed:
+        for member in listeners:
+            chat.expect_text(member, line)
+        return
+    got = [m.name for m in listeners if m not in missed]
+    try:
+        chat.expect_text(missed[0], line)
+    except CheckFailed as failure:
+        if got:
+            failure.message = _(
+                "After Bob left, {name} did not receive {line!r} from {speaker}, though {others} did: the server "
+                "skipped {name}. Removing the departed client from the list inside the loop that iterates over "
+                "that list skips the member that comes after it.").format(
+                    name=missed[0].name, line=line, speaker=speaker.name, others=", ".join(got))
+            failure.hint = _("Iterate over a copy of the list (for c in list(clients)), and remove the dead "
+                             "clients after the loop.")
+            failure.complete = True
+        raise
+
+
+def _no_empty_relays(chat, members, offsets):
+    """After Bob left, nothing but real messages: no relays of Bob's empty reads."""
+    for member in members:
+        stream = member.received(since_mark=False)[offsets[member.name]:]
+        count = empty_relays(stream, "Bob", chat.relays.get("Bob", ()))
+        if count >= 2:
+            raise CheckFailed(
+                _("After Bob left, the server kept sending {name} relays of nothing from Bob ({count} of them): "
+                  "recv() returns b'' once Bob has closed the connection, and the server relayed that as a "
+                  "message instead of removing Bob.").format(name=member.name, count=count),
+                who=member.name, action=_("Bob closed its connection"),
+                expected=_("only the messages the members sent"), received=trim(stream),
+                hint=_("recv() returning b'' means the client has left: break out of its loop, remove it, and "
+                       "relay nothing."), complete=True)
 
 
 @check("server.no_spin", depends="server.accepts",

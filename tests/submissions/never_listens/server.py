@@ -1,6 +1,6 @@
 """Intended mistake: the server binds, then waits for the operator to press
-Enter before calling listen().  Without a terminal (stdin closed) input()
-raises EOFError and the server dies before it ever listens."""
+Enter before calling listen().  The grader's terminal stays open and silent,
+as a TA's would until read: the server waits in input() and never listens."""
 import socket
 import threading
 
