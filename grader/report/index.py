@@ -60,11 +60,20 @@ def score_histogram(view):
         bars.append({"x": round(left + index * step + 1, 1), "w": round(max(step - 2, 1), 1),
                      "y": round(top_margin + plot_h - bar_h, 1), "h": round(bar_h, 1), "count": count,
                      "label": label, "cx": round(left + (index + 0.5) * step, 1),
-                     "show_label": bins <= 16 or index % math.ceil(bins / 16) == 0})
+                     "show_label": _labelled(index, bins)})
     ticks = sorted({0, round(highest / 2), highest})
     return {"width": CHART_WIDTH, "height": height, "left": left, "bottom": height - bottom, "top": top_margin,
             "right": CHART_WIDTH - 8, "bars": bars, "max": top,
             "ticks": [{"y": round(top_margin + plot_h - plot_h * t / highest, 1), "value": t} for t in ticks]}
+
+
+def _labelled(index, bins):
+    """Whether bar ``index`` of ``bins`` gets its label: every n-th, and always the last (the maximum score)."""
+    every = 1 if bins <= 16 else math.ceil(bins / 16)
+    if index == bins - 1:
+        return True
+    # The label before the last one steps aside when the two would touch.
+    return index % every == 0 and (bins - 1 - index) >= every
 
 
 def pass_rates(view):
