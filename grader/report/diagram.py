@@ -130,14 +130,15 @@ def _rows(events, details, lanes, status):
             # An error output that is a traceback is explained by its last line ("ValueError: ...").
             said = _error_text(text) if kind == "stderr" else text
             shown = (_("prints: {text}") if kind == "stdout" else _("error output: {text}")).format(text=said)
-            note(t, SERVER, shown, "err" if kind == "stderr" else "note", who, kind, clean_text(text))
+            # The hover text too: the traceback itself is shown once, above the diagram.
+            note(t, SERVER, shown, "err" if kind == "stderr" else "note", who, kind, said)
         elif who == SERVER:
             note(t, SERVER, text, "note", who, kind)
         elif who == CLIENT:
             if kind == "stdin":
                 arrow(t, TERMINAL, CLIENT, text, "stdin", who, kind, text)
             elif kind == "stderr":
-                arrow(t, CLIENT, TERMINAL, _error_text(text), "err", who, kind, clean_text(text))
+                arrow(t, CLIENT, TERMINAL, _error_text(text), "err", who, kind, _error_text(text))
             elif kind == "stdout":
                 arrow(t, CLIENT, TERMINAL, text, "stdout", who, kind, text)
             elif kind == "ok":
@@ -371,7 +372,7 @@ class _Drawing:
         self.parts.append(f'<text x="{TIME_W - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{COLOURS["note"]}" '
                           f'font-size="10">{_esc(number(t, 3))}</text>')
 
-    def _label(self, lines, centre, y_last, colour, weight="normal"):
+    def _label(self, lines, centre, y_last, colour, weight="normal", background=True):
         half = max(len(line) for line in lines) * CHAR_W / 2
         centre = min(max(centre, TIME_W + half + 2), self.width - half - 2)  # never outside the picture
         for index, line in enumerate(lines):
@@ -379,8 +380,9 @@ class _Drawing:
             # A white background under each line: the lifelines and arrows it crosses stop there
             # (a halo alone leaves them showing between the letters).
             width = len(line) * CHAR_W + 6
-            self.parts.append(f'<rect class="label-bg" x="{centre - width / 2:.1f}" y="{y - FONT + 1:.1f}" '
-                              f'width="{width:.1f}" height="{LINE_H:.0f}" rx="2" fill="#fff" fill-opacity="0.94"/>')
+            if background:
+                self.parts.append(f'<rect class="label-bg" x="{centre - width / 2:.1f}" y="{y - FONT + 1:.1f}" '
+                                  f'width="{width:.1f}" height="{LINE_H:.0f}" rx="2" fill="#fff" fill-opacity="0.94"/>')
             self.parts.append(f'<text x="{centre:.1f}" y="{y:.1f}" text-anchor="middle" fill="{colour}" '
                               f'font-weight="{weight}">{_esc(line)}</text>')
 
@@ -455,7 +457,8 @@ class _Drawing:
             left = max(TIME_W, centre - self.lane_w * 0.95)
             right = min(self.width - 4, centre + self.lane_w * 0.95)
         chars = (right - left - 12) / CHAR_W
-        lines = _wrap(row.text, chars)
+        # An error box has room for a whole exception line ("ConnectionResetError: [Errno 104] ...").
+        lines = _wrap(row.text, chars, lines=MAX_LABEL_LINES + (row.style == "err"))
         if row.count > 1:
             lines[-1] += f" ×{row.count}"
         height = ROW_H + LINE_H * (len(lines) - 1)
@@ -467,7 +470,7 @@ class _Drawing:
         self._time(row.t, y + height - 6)
         self.parts.append(f'<rect x="{centre - box_w / 2:.1f}" y="{y + 1:.1f}" width="{box_w:.1f}" '
                           f'height="{height - 2}" rx="4" fill="{fill}" stroke="#d0d7de"/>')
-        self._label(lines, centre, y + height - 6, colour)
+        self._label(lines, centre, y + height - 6, colour, background=False)  # the box is its background
         self.parts.append("</g>")
         return y + height + 4
 

@@ -97,28 +97,32 @@ def split(text):
 
 def _block(lines, index):
     """The lines of the traceback starting at ``lines[index]`` (its heading), and the index after it."""
-    block = []
+    block, chained = [], False
     while index < len(lines):
         line = lines[index]
         if line == HEAD or line.startswith(" ") or line in _CHAINS:
+            chained = chained or line in _CHAINS
             block.append(line)
             index += 1
             continue
-        if line == "" and _chain_follows(lines, index):
+        if line == "" and _next_line(lines, index) in (_CHAINS + (HEAD,) if chained else _CHAINS):
             block.append(line)
             index += 1
             continue
         block.append(line)  # the exception line
         index += 1
-        if not _chain_follows(lines, index):
+        if _next_line(lines, index) not in _CHAINS:
             break
+        chained = False
     return block, index
 
 
-def _chain_follows(lines, index):
-    """A blank line and a chain sentence ("During handling of...") follow: the traceback goes on."""
-    rest = [line for line in lines[index:index + 3]]
-    return any(line in _CHAINS for line in rest[:2]) and all(line in _CHAINS or line == "" for line in rest[:2])
+def _next_line(lines, index):
+    """The next non-blank line from ``index`` on (within two lines), or ''."""
+    for line in lines[index:index + 2]:
+        if line.strip():
+            return line
+    return ""
 
 
 def tracebacks_in(text):
