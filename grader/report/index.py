@@ -33,8 +33,43 @@ def _environment():
     env.filters["short"] = lambda text, limit=160: one_line(text, limit)
     env.filters["points"] = lambda value: "" if value is None else f"{value:g}"
     env.filters["href"] = lambda path: quote(path, safe="/")
-    env.globals["MARKS"] = MARKS
+    env.filters["signed"] = lambda value: f"+{value:g}" if value > 0 else f"−{-value:g}"
+    env.globals.update(MARKS=MARKS, change_of=change_of)
     return env
+
+
+def change_of(row, check_id):
+    """'up', 'down' or '' for a check of ``row`` since its previous grading, and the status it had then."""
+    if row.progress is None:
+        return "", ""
+    for changed, before, after in row.progress.changes:
+        if changed == check_id:
+            if after == "passed":
+                return "up", before
+            if before == "passed" or not before:
+                return "down", before
+            return "other", before
+    return "", ""
+
+
+def progress_stats(view):
+    """How many students improved, got worse or stayed as they were since their previous grading."""
+    counts = {"better": 0, "worse": 0, "same": 0, "now_graded": 0}
+    for row in view.rows:
+        if row.progress is None:
+            continue
+        delta = row.progress.delta(row.score)
+        if row.status == "graded" and row.progress.status_before != "graded":
+            counts["now_graded"] += 1
+        elif delta is None:
+            continue
+        elif delta > 0:
+            counts["better"] += 1
+        elif delta < 0:
+            counts["worse"] += 1
+        else:
+            counts["same"] += 1
+    return counts if any(counts.values()) else None
 
 
 def score_histogram(view):
@@ -110,4 +145,4 @@ def render_index(view):
     rows_by_name = {row.name: row for row in view.rows}
     return _environment().get_template("index.html.j2").render(
         view=view, stats=class_stats(view), histogram=score_histogram(view), rates=pass_rates(view),
-        rows_by_name=rows_by_name)
+        rows_by_name=rows_by_name, progress=progress_stats(view))
