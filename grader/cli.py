@@ -60,6 +60,17 @@ def build_parser():
                         help="report files to write, comma-separated or repeated (default: html)")
     report.add_argument("--lang", choices=("en", "ru"), default=None, help="language of the report")
     report.add_argument("--out", metavar="DIR", help="where to write them (default: the result's folder)")
+    watch = commands.add_parser("watch", help="grade a submission again on every save; show what changed")
+    watch.add_argument("path", help="the folder (or .py) you are editing")
+    watch.add_argument("--out", metavar="DIR", help="where to write the HTML report (default: reports/<submission>/)")
+    for flag in ("--server", "--client"):
+        watch.add_argument(flag, metavar="FILE", help=f"the {flag[2:]} file, if the guess is wrong")
+    watch.add_argument("--lang", choices=("en", "ru"), default=None, help="language of the report (default: from the locale)")
+    watch.add_argument("--isolation", choices=("auto", "namespaces", "process"), default="auto",
+                       help="how to isolate your programs (default: auto)")
+    watch.add_argument("--lab", metavar="DIR", help="grade with this lab (a folder, or the name of a built-in lab) "
+                                                    "instead of the default one")
+    watch.add_argument("--plain", action="store_true", help="no colours in the terminal table")
     _add_class_commands(commands)
     return parser
 
@@ -199,6 +210,86 @@ def _write_ungradable(args, folder, formats, context, reason):
     lab = load_lab(lab_path(args.lab))
     write_ungradable(Ungradable(lab.id, str(args.path), reason, lab.max_score, lab.version, __version__),
                      folder, formats, context)
+
+
+def run_watch(args, stdout):
+    import signal
+
+    from grader.engine.runner import grade
+    from grader.engine.watch import Graded, Grading, NotGraded, Stopped, Watch, scan
+    from grader.model.text import localized
+    from grader.errors import SubmissionError
+    from grader.i18n import set_language
+    from grader.report.formats import parse_formats, write_reports
+    from grader.report.table import render
+
+    lang = args.lang or default_language()
+    set_language(lang)
+    root = Path(args.path)
+    if not root.exists():
+        raise UsageError(_("{path}: no such file or folder").format(path=args.path))
+    folder = report_folder(args.path, args.out)
+    formats = parse_formats(None)
+    plain = args.plain or not stdout.isatty()
+
+    def grade_once(path):
+        return localized(grade(path, server=args.server, client=args.client, lang=lang, isolation=args.isolation,
+                               lab_path=args.lab))
+
+    watch = Watch(root, grade_once, errors=(SubmissionError,), scan=lambda: scan(root, skip=[folder]))
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # stopped by a job runner: as on Ctrl-C
+    try:
+        for event in watch.events():
+            if isinstance(event, Grading):
+                if event.files:
+                    print("\n" + _("Saved: {files}. Grading again…").format(files=", ".join(event.files[:5])),
+                          file=stdout, flush=True)
+                else:
+                    print(_("Grading {path}… (Ctrl-C to stop)").format(path=args.path), file=stdout, flush=True)
+            elif isinstance(event, Graded):
+                written = write_reports(event.result, folder, formats)
+                if event.delta.first:
+                    print(render(event.result, plain=plain, report_path=written.get("html")), file=stdout)
+                else:
+                    print(_watch_delta(event.result, event.delta), file=stdout)
+                print(_("Watching {path} for changes…").format(path=args.path), file=stdout, flush=True)
+            elif isinstance(event, NotGraded):
+                print("grader: " + str(event.error), file=stdout, flush=True)
+            elif isinstance(event, Stopped):
+                print(_("Nothing was saved for {hours:g} hours: stopped watching.").format(
+                    hours=event.idle_s / 3600), file=stdout)
+    except KeyboardInterrupt:
+        print("\n" + _("Stopped watching."), file=stdout, flush=True)
+        return Exit.INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return Exit.OK
+
+
+def _watch_delta(result, delta):
+    """What changed since the last grading, one line per check, then the score."""
+    from grader.i18n import number
+    from grader.report.labels import status_label
+    from grader.report.sanitize import one_line
+
+    lines = []
+    for change in delta.changes:
+        before = status_label(change.before) if change.before else _("new")
+        after = status_label(change.after) if change.after else _("gone")
+        lines.append(f"  {change.id}: {before} → {after}")
+    if not lines:
+        lines.append("  " + _("No check changed."))
+    score = _("Score: {score}/{max}").format(score=number(result.score), max=number(result.max_score))
+    if delta.score_before is not None and delta.score_before != result.score:
+        score = _("Score: {before} → {score}/{max}").format(
+            before=number(delta.score_before), score=number(result.score), max=number(result.max_score))
+    lines.append(score)
+    failing = [check for check in result.checks if check.status in ("failed", "error")]
+    for check in failing[:5]:
+        lines.append(f"  ✘ {check.id}: {one_line(check.message, 140)}")
+    if len(failing) > 5:
+        lines.append("  " + _("… and {n} more failing checks: see the report.").format(n=len(failing) - 5))
+    return "\n".join(lines)
 
 
 def batch_exit(statuses, interrupted):
@@ -394,6 +485,8 @@ def main(argv=None, stdout=None, stderr=None):
         args = build_parser().parse_args(argv)
         if args.command == "check":
             return run_check(args, stdout)
+        if args.command == "watch":
+            return run_watch(args, stdout)
         if args.command == "batch":
             return run_batch(args, stdout, stderr)
         if args.command == "merge":

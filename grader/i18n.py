@@ -71,3 +71,17 @@ def lazy(message):
     from grader.model.text import Text
 
     return Text.message(message)
+
+
+def number(value, decimals=None):
+    """``value`` written the active language's way: '0.5' in English, '0,5' in Russian (Babel's CLDR data).
+
+    ``decimals=None`` shows up to three decimals and drops trailing zeros (like ``{:g}`` for scores
+    and seconds); an int gives exactly that many (``decimals=3``: '0.120', the diagram's times).
+    """
+    from babel.numbers import format_decimal  # the catalogs are read without Babel; numbers need its CLDR data
+
+    if value is None:
+        return ""
+    pattern = "0.###" if decimals is None else "0." + "0" * decimals if decimals else "0"
+    return format_decimal(value, format=pattern, locale=_language, group_separator=False)

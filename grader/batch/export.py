@@ -25,6 +25,24 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """What changed for a student since the previous grading of the same submission."""
+
+    status_before: str        # graded | ungradable
+    score_before: float | None
+    max_before: float | None
+    graded_before: str        # when (ISO time)
+    resubmitted: bool         # new content (else the same code graded again)
+    changes: tuple            # (check id, status before or "", status now or ""), in the columns' order
+
+    def delta(self, score):
+        """Points gained (negative: lost) since then; None when there was no score to compare with."""
+        if score is None or self.score_before is None:
+            return None
+        return round(score - self.score_before, 2)
+
+
+@dataclass(frozen=True)
 class StudentRow:
     name: str
     student: str
@@ -39,6 +57,7 @@ class StudentRow:
     summary: str           # link to its JSON
     graded_at: str
     duration_s: float
+    progress: Progress | None = None   # None: graded for the first time (or not graded now)
 
 
 @dataclass(frozen=True)
@@ -71,10 +90,23 @@ def class_view(book, title, pairs=(), threshold=0.5):
             row.name, row.student, row.student_id, row.source, row.status, row.score, row.max_score, row.reason,
             {check.id: check for check in row.checks},
             f"{linked}/report.html" if linked else "", f"{linked}/summary.json" if linked else "",
-            row.started_at, row.duration_s))
+            row.started_at, row.duration_s, progress(row)))
     labs = sorted({" ".join(row.lab[:2]) + f" ({row.lab[2]})" for row in latest if row.lab})
     graders = sorted({f"{row.grader[0]} ({row.grader[1]})" for row in latest if row.grader})
     return ClassView(title, tuple(columns), tuple(rows), tuple(pairs), tuple(labs), tuple(graders), threshold)
+
+
+def progress(latest):
+    """The ``Progress`` of a gradebook row (``Latest``) since its previous verdict, or None."""
+    before = latest.previous
+    if before is None or latest.status not in ("graded", "ungradable"):
+        return None
+    old = {check.id: check.status for check in before.checks}
+    new = {check.id: check.status for check in latest.checks}
+    order = [check.id for check in latest.checks] + [check.id for check in before.checks if check.id not in new]
+    changes = tuple((check_id, old.get(check_id, ""), new.get(check_id, "")) for check_id in order
+                    if old.get(check_id, "") != new.get(check_id, ""))
+    return Progress(before.status, before.score, before.max_score, before.started_at, before.resubmitted, changes)
 
 
 def _cell(value):

@@ -134,6 +134,18 @@ class Record:
 
 
 @dataclass(frozen=True)
+class Previous:
+    """The verdict a submission had before its latest one: what its progress is measured against."""
+
+    status: str
+    score: float | None
+    max_score: float | None
+    started_at: str
+    resubmitted: bool     # its content differed from the latest's (else: graded again, e.g. by a newer grader)
+    checks: tuple = ()
+
+
+@dataclass(frozen=True)
 class Latest:
     """A submission of the gradebook with its latest run (``status`` "pending" when it has none yet)."""
 
@@ -152,6 +164,7 @@ class Latest:
     lab: tuple
     grader: tuple
     checks: tuple = field(default_factory=tuple)
+    previous: Previous | None = None   # the verdict before this one (graded or ungradable), if any
 
 
 class Gradebook:
@@ -268,16 +281,29 @@ class Gradebook:
                 found.append(Latest(row["name"], row["student"], row["student_id"], row["source"], "pending",
                                     None, None, "not graded yet", "", "", 0.0, "", (), ()))
                 continue
-            checks = tuple(CheckRow(c["check_id"], c["title"], c["status"], c["score"], c["max_score"],
-                                    c["message"], c["hint"])
-                           for c in self.db.execute("SELECT * FROM check_results WHERE run=? ORDER BY position",
-                                                    (row["id"],)))
             found.append(Latest(row["name"], row["student"], row["student_id"], row["source"], row["status"],
                                 row["score"], row["max_score"], row["reason"], row["report_dir"], row["started_at"],
                                 row["duration_s"], row["grading_key"],
                                 (row["lab"], row["lab_version"], row["lab_hash"]),
-                                (row["grader_version"], row["grader_build"]), checks))
+                                (row["grader_version"], row["grader_build"]), self._checks(row["id"]),
+                                self._previous(row["name"], row["id"], row["content_hash"])))
         return found
+
+    def _checks(self, run):
+        return tuple(CheckRow(c["check_id"], c["title"], c["status"], c["score"], c["max_score"], c["message"],
+                              c["hint"])
+                     for c in self.db.execute("SELECT * FROM check_results WHERE run=? ORDER BY position", (run,)))
+
+    def _previous(self, name, run, content_hash):
+        """The last verdict of ``name`` before ``run``: a grader error or a timeout in between is no verdict."""
+        row = self.db.execute(
+            "SELECT id, status, score, max_score, started_at, content_hash FROM runs WHERE submission=? AND id<? "
+            "AND status IN (%s) ORDER BY id DESC LIMIT 1" % ", ".join("?" * len(REUSABLE)),
+            (name, run, *REUSABLE)).fetchone()
+        if row is None:
+            return None
+        return Previous(row["status"], row["score"], row["max_score"], row["started_at"],
+                        row["content_hash"] != content_hash, self._checks(row["id"]))
 
     def fingerprints(self):
         """name -> frozenset of fingerprints, for the present submissions that have code."""

@@ -17,9 +17,10 @@ import textwrap
 from dataclasses import dataclass
 from html import escape
 
-from grader.i18n import _
+from grader.i18n import _, number
 from grader.report.labels import kind_label, who_label
 from grader.report.sanitize import for_terminal, for_xml
+from grader.report.tracebacks import clean_text, exception_line, tracebacks_in
 
 SERVER, CLIENT, GRADER = "server", "client", "grader"
 TERMINAL = "\x00terminal"  # pseudo-lane: the keyboard and screen of the student's client (never a robot's name)
@@ -58,6 +59,7 @@ class Row:
     ok: bool = False     # an expectation was met by this delivery: ✓
     source: str = None   # a missing delivery: who acted (the dashed arrow starts there)
     detail: str = ""     # a missing delivery: the second line of its label
+    at_server: bool = False  # a missing step of the server itself (it never read what was sent): ✗ on its lane
 
 
 def sequence_diagram(check, *, max_rows=MAX_ROWS):
@@ -105,8 +107,8 @@ def _rows(events, details, lanes, status):
     def arrow(t, start, end, text, style, who, kind, raw):
         rows.append(Row("arrow", t, start, end, text, _title(t, who, kind, raw), style))
 
-    def note(t, lane, text, style, who, kind):
-        rows.append(Row("note", t, lane, None, text, _title(t, who, kind, text), style))
+    def note(t, lane, text, style, who, kind, raw=None):
+        rows.append(Row("note", t, lane, None, text, _title(t, who, kind, text if raw is None else raw), style))
 
     def mark_ok(t, who, kind, text):
         target = TERMINAL if who == CLIENT else who  # the client's expectations are on its screen
@@ -125,15 +127,20 @@ def _rows(events, details, lanes, status):
         elif who == GRADER or who not in lanes:
             note(t, None, text, "note", who, kind)
         elif who == SERVER and kind in ("stdout", "stderr"):
-            shown = (_("prints: {text}") if kind == "stdout" else _("error output: {text}")).format(text=text)
-            note(t, SERVER, shown, "err" if kind == "stderr" else "note", who, kind)
+            # An error output that is a traceback is explained by its last line ("ValueError: ...").
+            said = _error_text(text) if kind == "stderr" else text
+            shown = (_("prints: {text}") if kind == "stdout" else _("error output: {text}")).format(text=said)
+            # The hover text too: the traceback itself is shown once, above the diagram.
+            note(t, SERVER, shown, "err" if kind == "stderr" else "note", who, kind, said)
         elif who == SERVER:
             note(t, SERVER, text, "note", who, kind)
         elif who == CLIENT:
             if kind == "stdin":
                 arrow(t, TERMINAL, CLIENT, text, "stdin", who, kind, text)
-            elif kind in ("stdout", "stderr"):
-                arrow(t, CLIENT, TERMINAL, text, "err" if kind == "stderr" else "stdout", who, kind, text)
+            elif kind == "stderr":
+                arrow(t, CLIENT, TERMINAL, _error_text(text), "err", who, kind, _error_text(text))
+            elif kind == "stdout":
+                arrow(t, CLIENT, TERMINAL, text, "stdout", who, kind, text)
             elif kind == "ok":
                 mark_ok(t, who, kind, text)
             else:
@@ -165,6 +172,36 @@ def _rows(events, details, lanes, status):
     return rows
 
 
+def _error_text(text):
+    """What a diagram box shows of an error output: a traceback's exception line, other text as it is."""
+    return exception_line(text) if tracebacks_in(text) else clean_text(text)
+
+
+def _server_step(details, events):
+    """Whether the failed expectation is a step of the server's own (reading what a member sent).
+
+    Said outright (``who`` is the server), or implied: the failure names no
+    sender and the member it names was the one who sent last, so what never
+    happened is the server's handling of that, not a delivery to the member.
+    """
+    who = details.get("who")
+    if who == SERVER:
+        return True
+    return "from" not in details and any(actor == who and kind == "send" for _t, actor, kind, _x in events)
+
+
+def _server_miss_row(t, source, expected, details, lanes):
+    """The red ✗ on the server's lane: what ``source`` sent, the server never did ``expected`` with."""
+    waited = details.get("waited_s")
+    if isinstance(waited, (int, float)):
+        detail = _("did not happen (waited {s} s)").format(s=number(waited))
+    else:
+        detail = _("did not happen")
+    source = source if source in lanes and source != SERVER else None
+    title = _title(t, SERVER, "miss", expected) + "\n" + for_xml(detail)
+    return Row("miss", t, source, SERVER, expected, title, "miss", source=source, detail=detail, at_server=True)
+
+
 def _miss_row(t, who, expected, details, lanes):
     """The red ✗ arrow: ``expected`` never reached ``who``."""
     source = details.get("from") if details.get("who") == who else None
@@ -172,7 +209,7 @@ def _miss_row(t, who, expected, details, lanes):
     waited = details.get("waited_s") if details.get("who") == who else None
     shown = who_label(who)
     if isinstance(waited, (int, float)):
-        detail = _("never arrived at {who} (waited {s:g} s)").format(who=shown, s=waited)
+        detail = _("never arrived at {who} (waited {s} s)").format(who=shown, s=number(waited))
     else:
         detail = _("never arrived at {who}").format(who=shown)
     title = _title(t, who, "miss", expected) + "\n" + for_xml(detail)
@@ -187,6 +224,12 @@ def _missing_from_details(events, details, lanes):
     who, expected = details.get("who"), details.get("expected")
     if who not in lanes or not expected:
         return None
+    if _server_step(details, events):
+        sends = [t for t, actor, kind, _text in events if actor == who and kind in ACTIONS]
+        start = sends[-1] if sends else (events[-1][0] if events else 0.0)
+        waited = details.get("waited_s")
+        t = start + (waited if isinstance(waited, (int, float)) else 0.0)
+        return _server_miss_row(round(t, 4), who, str(expected), details, lanes)
     source = details.get("from")
     actions = [t for t, actor, kind, _text in events if actor == source and kind in ACTIONS]
     start = actions[-1] if actions else (events[-1][0] if events else 0.0)
@@ -196,7 +239,7 @@ def _missing_from_details(events, details, lanes):
 
 
 def _title(t, who, kind, text):
-    when = _("{t:.3f} s").format(t=t)
+    when = _("{t} s").format(t=number(t, 3))
     return f"{when} · {for_xml(who_label(who))} · {kind_label(kind)}\n{for_xml(text)[:MAX_TITLE]}"
 
 
@@ -327,17 +370,21 @@ class _Drawing:
 
     def _time(self, t, y):
         self.parts.append(f'<text x="{TIME_W - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{COLOURS["note"]}" '
-                          f'font-size="10">{t:.3f}</text>')
+                          f'font-size="10">{_esc(number(t, 3))}</text>')
 
-    def _label(self, lines, centre, y_last, colour, weight="normal"):
+    def _label(self, lines, centre, y_last, colour, weight="normal", background=True):
         half = max(len(line) for line in lines) * CHAR_W / 2
         centre = min(max(centre, TIME_W + half + 2), self.width - half - 2)  # never outside the picture
         for index, line in enumerate(lines):
             y = y_last - (len(lines) - 1 - index) * LINE_H
-            # A white halo keeps a label readable where it crosses a lifeline or an arrow.
+            # A white background under each line: the lifelines and arrows it crosses stop there
+            # (a halo alone leaves them showing between the letters).
+            width = len(line) * CHAR_W + 6
+            if background:
+                self.parts.append(f'<rect class="label-bg" x="{centre - width / 2:.1f}" y="{y - FONT + 1:.1f}" '
+                                  f'width="{width:.1f}" height="{LINE_H:.0f}" rx="2" fill="#fff" fill-opacity="0.94"/>')
             self.parts.append(f'<text x="{centre:.1f}" y="{y:.1f}" text-anchor="middle" fill="{colour}" '
-                              f'font-weight="{weight}" stroke="#fff" stroke-width="3" paint-order="stroke">'
-                              f'{_esc(line)}</text>')
+                              f'font-weight="{weight}">{_esc(line)}</text>')
 
     def _head(self, x1, x2, y, colour):
         s = 1 if x2 > x1 else -1
@@ -368,26 +415,35 @@ class _Drawing:
         return y + height + 6
 
     def _miss(self, row, y):
-        """Red, dashed: from the actor to the server, then on to the receiver, ending in ✗."""
+        """Red, dashed, ending in ✗: from the actor via the server to the receiver, or to the server itself."""
         via, end = self.x[SERVER], self.x[row.end]
-        span = max(abs(end - via), 2 * self.lane_w) - 14
+        if row.at_server:
+            origin = self.x[row.source] if row.source is not None else via - self.lane_w
+            span = max(abs(via - origin), 2 * self.lane_w) - 14
+        else:
+            span = max(abs(end - via), 2 * self.lane_w) - 14
         lines = _wrap(row.text, span / CHAR_W, lines=1) + _wrap(row.detail, span / CHAR_W, lines=1)
         first_y = y + 6
         line_y = y + ROW_H + LINE_H * (len(lines) - 1) + 11
-        s = 1 if end > via else -1
-        stop = end - 9 * s
-        points = []
-        if row.source is not None and row.source != SERVER:
-            points.append((self.x[row.source], first_y))
-            points.append((via, first_y))
-        points += [(via, line_y), (stop, line_y)]
         colour = COLOURS["miss"]
+        points = []
+        if row.at_server:
+            s = 1 if via > origin else -1
+            points += [(origin, line_y), (via - 9 * s, line_y)]
+            centre = (origin + via) / 2
+        else:
+            s = 1 if end > via else -1
+            if row.source is not None and row.source != SERVER:
+                points.append((self.x[row.source], first_y))
+                points.append((via, first_y))
+            points += [(via, line_y), (end - 9 * s, line_y)]
+            centre = (via + end) / 2
         self.parts.append(f'<g class="arrow miss"><title>{_esc(row.title)}</title>')
         self._time(row.t, line_y)
-        self._label(lines, (via + end) / 2, line_y - 8, colour, weight="bold")
         path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
         self.parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2" '
                           f'stroke-dasharray="6 4"/>')
+        self._label(lines, centre, line_y - 8, colour, weight="bold")
         self.parts.append(f'<text x="{end:.1f}" y="{line_y + 6:.1f}" text-anchor="middle" fill="{colour}" '
                           f'font-weight="bold" font-size="17">✗</text></g>')
         return line_y + 12
@@ -401,7 +457,8 @@ class _Drawing:
             left = max(TIME_W, centre - self.lane_w * 0.95)
             right = min(self.width - 4, centre + self.lane_w * 0.95)
         chars = (right - left - 12) / CHAR_W
-        lines = _wrap(row.text, chars)
+        # An error box has room for a whole exception line ("ConnectionResetError: [Errno 104] ...").
+        lines = _wrap(row.text, chars, lines=MAX_LABEL_LINES + (row.style == "err"))
         if row.count > 1:
             lines[-1] += f" ×{row.count}"
         height = ROW_H + LINE_H * (len(lines) - 1)
@@ -413,7 +470,7 @@ class _Drawing:
         self._time(row.t, y + height - 6)
         self.parts.append(f'<rect x="{centre - box_w / 2:.1f}" y="{y + 1:.1f}" width="{box_w:.1f}" '
                           f'height="{height - 2}" rx="4" fill="{fill}" stroke="#d0d7de"/>')
-        self._label(lines, centre, y + height - 6, colour)
+        self._label(lines, centre, y + height - 6, colour, background=False)  # the box is its background
         self.parts.append("</g>")
         return y + height + 4
 

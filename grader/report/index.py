@@ -33,8 +33,43 @@ def _environment():
     env.filters["short"] = lambda text, limit=160: one_line(text, limit)
     env.filters["points"] = lambda value: "" if value is None else f"{value:g}"
     env.filters["href"] = lambda path: quote(path, safe="/")
-    env.globals["MARKS"] = MARKS
+    env.filters["signed"] = lambda value: f"+{value:g}" if value > 0 else f"−{-value:g}"
+    env.globals.update(MARKS=MARKS, change_of=change_of)
     return env
+
+
+def change_of(row, check_id):
+    """'up', 'down' or '' for a check of ``row`` since its previous grading, and the status it had then."""
+    if row.progress is None:
+        return "", ""
+    for changed, before, after in row.progress.changes:
+        if changed == check_id:
+            if after == "passed":
+                return "up", before
+            if before == "passed" or not before:
+                return "down", before
+            return "other", before
+    return "", ""
+
+
+def progress_stats(view):
+    """How many students improved, got worse or stayed as they were since their previous grading."""
+    counts = {"better": 0, "worse": 0, "same": 0, "now_graded": 0}
+    for row in view.rows:
+        if row.progress is None:
+            continue
+        delta = row.progress.delta(row.score)
+        if row.status == "graded" and row.progress.status_before != "graded":
+            counts["now_graded"] += 1
+        elif delta is None:
+            continue
+        elif delta > 0:
+            counts["better"] += 1
+        elif delta < 0:
+            counts["worse"] += 1
+        else:
+            counts["same"] += 1
+    return counts if any(counts.values()) else None
 
 
 def score_histogram(view):
@@ -60,11 +95,20 @@ def score_histogram(view):
         bars.append({"x": round(left + index * step + 1, 1), "w": round(max(step - 2, 1), 1),
                      "y": round(top_margin + plot_h - bar_h, 1), "h": round(bar_h, 1), "count": count,
                      "label": label, "cx": round(left + (index + 0.5) * step, 1),
-                     "show_label": bins <= 16 or index % math.ceil(bins / 16) == 0})
+                     "show_label": _labelled(index, bins)})
     ticks = sorted({0, round(highest / 2), highest})
     return {"width": CHART_WIDTH, "height": height, "left": left, "bottom": height - bottom, "top": top_margin,
             "right": CHART_WIDTH - 8, "bars": bars, "max": top,
             "ticks": [{"y": round(top_margin + plot_h - plot_h * t / highest, 1), "value": t} for t in ticks]}
+
+
+def _labelled(index, bins):
+    """Whether bar ``index`` of ``bins`` gets its label: every n-th, and always the last (the maximum score)."""
+    every = 1 if bins <= 16 else math.ceil(bins / 16)
+    if index == bins - 1:
+        return True
+    # The label before the last one steps aside when the two would touch.
+    return index % every == 0 and (bins - 1 - index) >= every
 
 
 def pass_rates(view):
@@ -101,4 +145,4 @@ def render_index(view):
     rows_by_name = {row.name: row for row in view.rows}
     return _environment().get_template("index.html.j2").render(
         view=view, stats=class_stats(view), histogram=score_histogram(view), rates=pass_rates(view),
-        rows_by_name=rows_by_name)
+        rows_by_name=rows_by_name, progress=progress_stats(view))

@@ -7,10 +7,11 @@ output goes into code fences longer than any run of backticks it contains.
 
 import re
 
-from grader.i18n import _
-from grader.report.explain import reason
+from grader.i18n import _, number
+from grader.report.explain import expected_is_literal, reason
 from grader.report.labels import isolation_label, status_label, who_label
 from grader.report.sanitize import for_terminal
+from grader.report.tracebacks import clean_text
 
 MARK = {"passed": "✔", "failed": "✘", "skipped": "–", "error": "!"}
 # Characters that start markup anywhere in a line ($: math on GitHub; &: entities; |: table cells).
@@ -52,19 +53,19 @@ def render_markdown(result):
     # Translated words are looked up outside the f-strings: the message extractor does not see inside them.
     title, isolation = _("Chat lab report"), _("isolation")
     lab = _("lab {name}, version {version}").format(name=result.lab, version=result.lab_version)
-    score = _("Score: {score:g}/{max:g}").format(score=result.score, max=result.max_score)
+    score = _("Score: {score}/{max}").format(score=number(result.score), max=number(result.max_score))
     tally = _("{passed} passed, {failed} failed, {skipped} skipped, {error} errors").format(**counts)
     out = [f"# {inline(title)}: {inline(result.submission)}", "", f"**{inline(score)}** · {inline(tally)}", ""]
     meta = [inline(lab),
             f"{inline(isolation)}: {inline(isolation_label(result.isolation))}",
-            inline(_("graded in {s:.1f} s").format(s=result.duration_s))]
+            inline(_("graded in {s} s").format(s=number(result.duration_s, 1)))]
     out += [" · ".join(meta), ""]
     heads = (_("Check"), _("Status"), _("Points"), _("Reason"))
     out.append("| " + " | ".join(inline(head) for head in heads) + " |")
     out.append("|---|---|--:|---|")
     for check in result.checks:
         out.append(f"| {code(check.id)} | {MARK.get(check.status, '?')} {inline(status_label(check.status))} "
-                   f"| {check.score:g}/{check.max_score:g} | {inline(reason(check))} |")
+                   f"| {number(check.score)}/{number(check.max_score)} | {inline(reason(check))} |")
     if result.notes:
         out += ["", "## " + inline(_("Notes")), ""]
         out += [f"- {inline(note)}" for note in result.notes]
@@ -79,21 +80,25 @@ def render_markdown(result):
 def _failure(check):
     details = check.details or {}
     out = [f"### {MARK.get(check.status, '?')} {inline(check.title)} ({code(check.id)}, "
-           f"{check.score:g}/{check.max_score:g})", "", inline(check.message or status_label(check.status))]
+           f"{number(check.score)}/{number(check.max_score)})", "", inline(check.message or status_label(check.status))]
     if check.hint and check.status == "failed":
         out += ["", "**" + inline(_("Hint")) + f":** {inline(check.hint)}"]
     if details.get("action"):
         out += ["", "**" + inline(_("What the robots did")) + f":** {inline(details['action'])}"]
     if details.get("expected"):
         who = f" ({inline(who_label(details['who']))})" if details.get("who") else ""
-        out += ["", "**" + inline(_("Expected")) + f"**{who}:", "", block(details["expected"])]
+        # Literal text in a code block; the grader's description of it as plain words.
+        expected = block(details["expected"]) if expected_is_literal(check) else inline(details["expected"])
+        out += ["", "**" + inline(_("Expected")) + f"**{who}:", "", expected]
     if "received" in details:
         waited = details.get("waited_s")
-        when = " (" + inline(_("waited {s} s").format(s=waited)) + ")" if waited is not None else ""
-        received = details.get("received") or _("(nothing)")
+        when = " (" + inline(_("waited {s} s").format(s=number(waited))) + ")" if isinstance(waited, (int, float)) else ""
+        received = clean_text(details.get("received"))
+        # What arrived is literal (a code block); "nothing" and how it ended are the grader's words.
+        shown = [block(received)] if received.strip() else [inline(_("nothing"))]
         if details.get("ending"):
-            received += f"\n[{details['ending']}]"
-        out += ["", "**" + inline(_("Received")) + f"**{when}:", "", block(received)]
+            shown += ["", inline(details["ending"])]
+        out += ["", "**" + inline(_("Received")) + f"**{when}:", ""] + shown
     if details.get("cause"):
         out += ["", "**" + inline(_("Line")) + ":**", "", block(details["cause"])]
     for extra in details.get("diagnosis") or []:
