@@ -212,7 +212,7 @@ class Grading(GradingSession):
                 details["diagnosis"] = extra
                 message = message + " " + extra[0]
         transcript = item.stash.get(TRANSCRIPT, None)
-        output = "\n".join(_program_output(p) for p in programs if p.stdout.total or p.stderr.total)
+        output = Text.joined("\n", [_program_output(p) for p in programs if p.stdout.total or p.stderr.total])
         started = item.stash.get(STARTED, None)
         return CheckResult(
             id=check_id,
@@ -261,7 +261,7 @@ def _program_output(program):
             label = _("--- the server's {stream} ({n} bytes) ---") if program.role == "server" else _(
                 "--- the client's {stream} ({n} bytes) ---")
             parts.append(label.format(stream=name, n=capture.total) + "\n" + capture.text())
-    return "\n".join(parts)
+    return Text.joined("\n", parts)
 
 
 def _find_lab_dir(path):
