@@ -22,9 +22,20 @@ def test_empty_folder(tmp_path):
     _one_line_error(run_grader("check", tmp_path), "no Python files")
 
 
-def test_folder_without_a_server(tmp_path):
+def test_folder_without_a_server_or_a_client(tmp_path):
+    (tmp_path / "notes.py").write_text("print('my chat is in another folder')\n")
+    _one_line_error(run_grader("check", tmp_path), "no server found", "no client")
+
+
+def test_folder_with_only_a_client_is_graded_not_refused(tmp_path):
+    # Found without a grading (which tests/test_server_shapes.py does end to end).
+    from grader.intake.discover import discover
+
     (tmp_path / "client.py").write_text("import socket\nsocket.socket().connect(('h', 1))\n")
-    _one_line_error(run_grader("check", tmp_path), "no server found")
+    submission = discover(tmp_path)
+    assert submission.server is None and submission.client == tmp_path / "client.py"
+    single = discover(tmp_path / "client.py")
+    assert single.server is None and single.client == tmp_path / "client.py"
 
 
 def test_folder_of_binaries(tmp_path):

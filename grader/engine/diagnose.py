@@ -161,6 +161,11 @@ _THREAD_CALLS = {"Thread", "start_new_thread", "ThreadPoolExecutor", "ThreadingT
                  "start_new"}
 
 
+def _is_thread_call(name):
+    # socketserver's ThreadingTCPServer, ThreadingUnixStreamServer, ThreadingMixIn...: a thread per request.
+    return name in _THREAD_CALLS or (name or "").startswith("Threading") and name.endswith(("Server", "MixIn"))
+
+
 def creates_threads(source):
     """Whether the source creates threads (threading.Thread, a pool, a threading server), by its AST.
 
@@ -179,11 +184,11 @@ def creates_threads(source):
         if isinstance(node, ast.Call):
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-            if name in _THREAD_CALLS:
+            if _is_thread_call(name):
                 return True
         if isinstance(node, ast.ClassDef):
             for base in node.bases:
                 name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", None)
-                if name in _THREAD_CALLS:
+                if _is_thread_call(name):
                     return True
     return False

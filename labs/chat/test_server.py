@@ -6,10 +6,13 @@ points are in lab.toml.  Robots are the grader's own socket clients; see
 ``members.py`` for how they join, talk and leave.
 """
 
+import re
+
 from grader.engine.diagnose import creates_threads, where_stuck
 from grader.model.failure import CheckFailed
 from grader.i18n import lazy as _
-from grader.engine.plugin import check
+from grader.engine.plugin import check, skip
+
 from .matching import empty_relays, trim
 
 HINT_BROADCAST = _(
@@ -266,8 +269,18 @@ def test_unicode(chat):
        hint=_("Start a threading.Thread for every client (target=a function that serves that client)."))
 def test_threading(submission, grading):
     """The server uses threading (a thread per client)"""
-    found = creates_threads(submission.source("server"))
+    if submission.server is None:
+        skip(_("there is no server in the submission"))
+    source = submission.source("server")
+    found = creates_threads(source)
     runtime = sum(grading.thread_targets.values())
+    if not found and re.search(r"\b(asyncio|selectors|select)\b", source):
+        # It may serve everyone well (the behaviour checks say so); only the concurrency model differs.
+        raise CheckFailed(
+            _("The server serves its clients from one event loop (asyncio, select or selectors), not from a "
+              "thread per client: the assignment asks for threading."),
+            expected=_("threading.Thread(target=...) started for each client"),
+            received=_("threads started at run time: {n}").format(n=runtime))
     if not found:
         raise CheckFailed(
             _("The server's code never creates a threading.Thread: one client at a time is served."),

@@ -29,12 +29,14 @@ Events are lines (a Python dict literal each) written to the inherited pipe ``fd
 verdict; they never decide one (robots on real sockets do).
 """
 
+import errno
 import faulthandler
 import os
 import signal
 import socket
 import sys
 import threading
+import weakref
 
 
 def _read_config(text):
@@ -122,6 +124,7 @@ _orig_connect = socket.socket.connect
 _orig_accept = socket.socket.accept
 _orig_connect_ex = socket.socket.connect_ex
 _orig_gethostbyname = socket.gethostbyname
+_orig_getsockopt = socket.socket.getsockopt
 
 
 def _bind(self, address):
@@ -166,19 +169,54 @@ def _accept(self):
     return conn, address
 
 
+# Non-blocking sockets whose connect() is under way (asyncio.open_connection, a
+# selectors client): "connected" is reported once the connection is seen to be up.
+_connecting = weakref.WeakSet()
+
+
+def _report_connected(sock, where):
+    _no_delay(sock)
+    try:
+        emit("connected", local=sock.getsockname()[1], where=where)
+    except OSError:
+        pass
+
+
+def _settled(sock):
+    # The first sign that a pending connect() succeeded: SO_ERROR read as 0
+    # (what asyncio does), or data moving either way.
+    if sock in _connecting:
+        _connecting.discard(sock)
+        _report_connected(sock, None)
+
+
 def _connect(self, address):
-    result = _orig_connect(self, _redirect(self, address))
+    try:
+        result = _orig_connect(self, _redirect(self, address))
+    except (BlockingIOError, InterruptedError):
+        if _is_tcp(self):
+            _connecting.add(self)
+        raise
     if _is_tcp(self):
-        _no_delay(self)
-        try:
-            emit("connected", local=self.getsockname()[1], where=_caller())
-        except OSError:
-            pass
+        _report_connected(self, _caller())
     return result
 
 
 def _connect_ex(self, address):
-    return _orig_connect_ex(self, _redirect(self, address))
+    code = _orig_connect_ex(self, _redirect(self, address))
+    if _is_tcp(self):
+        if code == 0:
+            _report_connected(self, _caller())
+        elif code in (errno.EINPROGRESS, errno.EAGAIN, errno.EALREADY, errno.EINTR):
+            _connecting.add(self)
+    return code
+
+
+def _getsockopt(self, *args):
+    value = _orig_getsockopt(self, *args)
+    if args[:2] == (socket.SOL_SOCKET, socket.SO_ERROR) and value == 0:
+        _settled(self)
+    return value
 
 
 def _gethostbyname(name):
@@ -199,6 +237,7 @@ def _counting(method):
         first = result[0] if isinstance(result, tuple) else result
         count = first if isinstance(first, int) else len(first)
         if count and _is_tcp(self):
+            _settled(self)
             try:
                 peer = self.getpeername()[1]
             except OSError:
@@ -223,6 +262,7 @@ def _reporting(method):
     def wrapper(self, data, *args, **kwargs):
         result = method(self, data, *args, **kwargs)
         if _is_tcp(self):
+            _settled(self)
             try:
                 emit("send", text=bytes(data[:200]).decode("utf-8", "replace"), n=len(data))
             except (TypeError, ValueError):
@@ -242,6 +282,7 @@ socket.socket.listen = _listen
 socket.socket.connect = _connect
 socket.socket.accept = _accept
 socket.socket.connect_ex = _connect_ex
+socket.socket.getsockopt = _getsockopt
 socket.gethostbyname = _gethostbyname
 
 _orig_start = threading.Thread.start

@@ -1,0 +1,151 @@
+"""The shim reports what the pacing waits for, whatever shape the student's server has.
+
+Each test runs a small program under the real shim (``bootstrap.py``) with an
+event pipe, as the grader does, and reads the events back: the listen of the
+listening socket, each read of a member's bytes (however the server reads:
+``recv``, ``makefile().readline()`` through ``recv_into``, asyncio's
+transports) and the client's connect, also when it is non-blocking.
+No grading, no pod: a Python process per test.
+"""
+
+import ast
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from grader.isolation.program import BOOTSTRAP
+
+
+def run_shimmed(tmp_path, code, role="server"):
+    """Run ``code`` under the shim; return its events (dicts) and its exit code."""
+    script = tmp_path / "program.py"
+    script.write_text(textwrap.dedent(code), encoding="utf-8")
+    read_end, write_end = os.pipe()
+    env = {"PATH": os.environ.get("PATH", ""),
+           "CHATLAB_SHIM": f"fd={write_end};bind_port=0;role={role};root={tmp_path}"}
+    try:
+        proc = subprocess.Popen([sys.executable, "-I", "-S", "-u", "-X", "utf8", "-B", str(BOOTSTRAP), str(script)],
+                                env=env, pass_fds=(write_end,), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    finally:
+        os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        raw = pipe.read()  # ends when the program (the only writer) has exited
+    _out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err.decode(errors="replace")
+    return [ast.literal_eval(line.decode("ascii")) for line in raw.splitlines() if line]
+
+
+def member_port(events):
+    """The local port of the (only) connecting socket: the peer the server reads from."""
+    ports = [e["local"] for e in events if e["ev"] == "connected"]
+    assert len(ports) == 1, events
+    return ports[0]
+
+
+def reads_by_peer(events):
+    totals = {}
+    for event in events:
+        if event["ev"] == "recv":
+            totals[event["peer"]] = totals.get(event["peer"], 0) + event["n"]
+    return totals
+
+
+# The member: a plain blocking socket in a thread of the same program.
+MEMBER = """
+import socket, threading
+def member(port, lines, done):
+    sock = socket.create_connection(("127.0.0.1", port))
+    for line in lines:
+        sock.sendall(line)
+        assert sock.recv(100).startswith(b"ok")
+    sock.close()
+    done.set()
+"""
+
+
+@pytest.mark.parametrize("rbufsize", [-1, 0])
+def test_socketserver_stream_handler_reads_through_makefile_are_reported(tmp_path, rbufsize):
+    events = run_shimmed(tmp_path, MEMBER + f"""
+import socketserver
+class Handler(socketserver.StreamRequestHandler):
+    rbufsize = {rbufsize}
+    def handle(self):
+        for line in self.rfile:
+            self.wfile.write(b"ok\\n")
+server = socketserver.ThreadingTCPServer(("localhost", 9090), Handler)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+done = threading.Event()
+threading.Thread(target=member, args=(server.server_address[1], [b"Alice\\n", b"hello everyone\\n"], done)).start()
+done.wait(10)
+server.shutdown()
+""")
+    listens = [e for e in events if e["ev"] == "listen"]
+    assert len(listens) == 1 and listens[0]["where"] == "program.py:17"
+    assert reads_by_peer(events)[member_port(events)] == len(b"Alice\n") + len(b"hello everyone\n"), events
+
+
+def test_asyncio_streams_server_reads_and_client_connect_are_reported(tmp_path):
+    events = run_shimmed(tmp_path, """
+import asyncio
+async def serve(reader, writer):
+    while line := await reader.readline():
+        writer.write(b"ok\\n")
+        await writer.drain()
+    writer.close()
+async def main():
+    server = await asyncio.start_server(serve, "127.0.0.1", 8888)
+    port = server.sockets[0].getsockname()[1]
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    for line in (b"Alice\\n", b"hi\\n"):
+        writer.write(line)
+        await reader.readline()
+    writer.close()
+    server.close()
+asyncio.run(main())
+""", role="client")
+    kinds = [e["ev"] for e in events]
+    assert kinds.count("listen") == 1
+    # The non-blocking connect is reported once it is up, before the first byte goes out.
+    assert "connected" in kinds and kinds.index("connected") < kinds.index("send"), kinds
+    assert reads_by_peer(events).get(member_port(events)) == len(b"Alice\nhi\n"), events
+
+
+def test_asyncio_protocol_server_reads_are_reported(tmp_path):
+    events = run_shimmed(tmp_path, MEMBER + """
+import asyncio
+class Echo(asyncio.Protocol):
+    def connection_made(self, transport):
+        self.transport = transport
+    def data_received(self, data):
+        self.transport.write(b"ok\\n")
+async def main():
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(Echo, "localhost", 7000)
+    done = threading.Event()
+    threading.Thread(target=member, args=(server.sockets[0].getsockname()[1], [b"Alice\\n"], done)).start()
+    await loop.run_in_executor(None, done.wait, 10)
+    server.close()
+asyncio.run(main())
+""")
+    assert [e["ev"] for e in events].count("listen") == 1
+    assert reads_by_peer(events)[member_port(events)] == len(b"Alice\n"), events
+
+
+def test_connect_ex_in_progress_is_reported_once_up(tmp_path):
+    events = run_shimmed(tmp_path, """
+import select, socket
+server = socket.socket()
+server.bind(("", 0))
+server.listen()
+client = socket.socket()
+client.setblocking(False)
+client.connect_ex(server.getsockname())
+select.select([], [client], [], 5)
+assert client.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0
+client.close()
+""", role="client")
+    assert [e["ev"] for e in events].count("connected") == 1, events
