@@ -203,7 +203,7 @@ def _lab_catalog(result):
 
 def _write_ungradable(args, folder, formats, context, reason):
     from grader import __version__
-    from grader.model.lab import builtin_lab_path, load_lab
+    from grader.model.lab import load_lab
     from grader.report.formats import write_ungradable
     from grader.report.ungradable import Ungradable
 
