@@ -35,6 +35,7 @@ TRANSCRIPT = pytest.StashKey()
 PROGRAMS = pytest.StashKey()
 REPORTS = pytest.StashKey()
 STARTED = pytest.StashKey()
+GRADED_BY = pytest.StashKey()  # who the lab's fixtures made the members of this check (robots, the student's client)
 NAMES = pytest.StashKey()  # robot port -> robot name, for "the thread serving Alice"
 
 
@@ -230,6 +231,7 @@ class Grading(GradingSession):
             output=output,
             duration_s=round(time.monotonic() - started, 3) if started else 0.0,
             depends=list(marker.kwargs.get("depends", ())),
+            graded_by=item.stash.get(GRADED_BY, ""),
         )
 
 
@@ -313,6 +315,14 @@ def programs(request):
     """Register a program this check started, so that its output and diagnoses reach the result."""
     started = request.node.stash.setdefault(PROGRAMS, [])
     return started.append
+
+
+@pytest.fixture
+def graded_by(request):
+    """Say who played the members of this check: ``graded_by(_("your client"))``; kept in the result."""
+    def record(label):
+        request.node.stash[GRADED_BY] = label
+    return record
 
 
 @pytest.fixture

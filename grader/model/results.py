@@ -43,6 +43,8 @@ class CheckResult:
     output: str = ""
     duration_s: float = 0.0
     depends: list = field(default_factory=list)
+    # Who played the other side of the check ("robots", "your client", ...): a lab's word, shown in reports.
+    graded_by: object = ""
 
     @classmethod
     def from_dict(cls, data):
@@ -61,6 +63,7 @@ class CheckResult:
             "max_score": self.max_score,
             "message": self.message,
             "hint": self.hint,
+            **({"graded_by": self.graded_by} if self.graded_by else {}),
         }
 
 
