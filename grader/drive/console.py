@@ -6,70 +6,63 @@ prompt, and reads the screen as a stream, like the robots' sockets.
 """
 
 import codecs
-import threading
 
 from grader.i18n import lazy as _
 from grader.drive.display import displayed
-from grader.drive.wait import Deadline
+from grader.drive.stream import Stream
 
 MAX_SCREEN = 256 * 1024
 
 
 class Terminal:
-    """What the client printed (its screen) and a way to type into it."""
+    """What the client printed (its screen, a ``Stream``) and a way to type into it."""
 
     def __init__(self, program, transcript):
         self.program = program
         self.transcript = transcript
-        self.mark_at = 0
-        self._screen = bytearray()
-        self._cond = threading.Condition()
+        self.stream = Stream(limit=MAX_SCREEN)
         self._decoders = {name: codecs.getincrementaldecoder("utf-8")("replace") for name in ("stdout", "stderr")}
         self._logged = 0
         program.on_output = self._on_output
 
     def _on_output(self, stream, chunk):
         if stream == "stdout":
-            with self._cond:
-                self._screen += chunk[:max(0, MAX_SCREEN - len(self._screen))]
-                self._cond.notify_all()
+            self.stream.append(chunk)
         if self._logged < 16384:  # the transcript keeps the start of a flood, not all of it
             self._logged += len(chunk)
             self.transcript.add("client", stream, self._decoders[stream].decode(chunk[:4096]))
 
     def mark(self):
-        with self._cond:
-            self.mark_at = len(self._screen)
+        self.stream.mark()
 
     def screen(self, since_mark=True, raw=False):
         """What the screen shows (escape sequences interpreted: see ``displayed``); ``raw`` for the bytes' text."""
-        with self._cond:
-            text = bytes(self._screen[self.mark_at if since_mark else 0:]).decode("utf-8", "replace")
+        text = self.stream.text(since_mark)
         return text if raw else displayed(text)
 
-    def wait_screen(self, predicate, timeout):
-        """Wait until ``predicate(screen since mark)``; return (ok, screen text, waited seconds)."""
-        deadline = Deadline(timeout)
-        with self._cond:
-            while True:
-                text = displayed(bytes(self._screen[self.mark_at:]).decode("utf-8", "replace"))
-                if predicate(text):
-                    return True, text, deadline.elapsed()
-                if deadline.expired():
-                    return False, text, deadline.elapsed()
-                # Output is notified; an exit is not: re-check it now and then.
-                self._cond.wait(min(deadline.remaining(), 0.1))
-                if self.program.exit_code is not None and self.program.output_done():
-                    text = displayed(bytes(self._screen[self.mark_at:]).decode("utf-8", "replace"))
-                    return predicate(text), text, deadline.elapsed()
+    def wait_screen(self, predicate, timeout, settled=None):
+        """Wait until ``predicate(what the screen shows since the mark)``; return (ok, screen text, waited seconds).
+
+        The wait also ends when the program has exited and all it printed
+        was read, or when ``settled`` says nothing more can appear.
+        """
+        program = self.program
+
+        def ended():
+            if program.exit_code is not None and program.output_done():
+                return "exit"
+            return "quiet" if settled is not None and settled() else None
+
+        outcome = self.stream.wait_for(lambda text: predicate(displayed(text)), timeout, settled=ended, recheck=0.02)
+        return outcome.ok, displayed(outcome.received), outcome.waited_s
 
     def inputs(self):
         """How many times the client has asked for a line so far."""
         return len(self.program.events_of("input"))
 
-    def wait_input(self, since, timeout):
-        """Wait until the client asks for a line for the (since+1)-th time."""
-        return self.program.wait_count("input", since, timeout)
+    def wait_input(self, since, timeout, settled=None):
+        """Wait until the client asks for a line for the (since+1)-th time (``settled``: or will not any more)."""
+        return self.program.wait_count("input", since, timeout, settled=settled)
 
     def type(self, line):
         """Type ``line`` and Enter."""

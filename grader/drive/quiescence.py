@@ -62,20 +62,25 @@ class Quiescence:
 
 
 def still(program, ignore=()):
-    """True when no thread of ``program`` (and its children) can act by itself any more.
+    """A token (the CPU time its threads ran) when no thread of ``program`` can act by itself; else None.
 
-    Every thread is blocked in a wait without a timeout of its own (recv(),
-    accept(), input(), a lock): until something arrives from outside, the
-    program will do nothing, at any load.  A thread that runs, waits for a
-    core, sleeps or waits with a timeout may still act: not still.  Threads
-    in ``ignore`` (found spinning) are left out, as in every settle.  A
-    program that ended is still.  Unknown states (another architecture, a
+    Every thread (and every thread of its children) is blocked in a wait
+    without a timeout of its own (recv(), accept(), input(), a lock): until
+    something arrives from outside, the program will do nothing, at any
+    load.  A thread that runs, waits for a core, sleeps or waits with a
+    timeout may still act: None.  Threads in ``ignore`` (found spinning) are
+    left out, as in every settle.  Unknown states (another architecture, a
     /proc we may not read) are never still: the caller's deadline decides.
+
+    Two equal tokens in a row mean no thread ran in between: data that
+    arrived for a blocked thread would have woken it (and made it run).
+    A program that ended is still (token 0).
     """
     if not program.alive():
-        return True
+        # Ended: still, once its end is recorded (until then a wait for the exit is about to end anyway).
+        return 0 if getattr(program, "exit_code", 0) is not None else None
     machine = platform.machine()
-    seen = False
+    total, seen = 0, False
     for pid in program.tree_pids():
         try:
             tids = os.listdir(f"/proc/{pid}/task")
@@ -86,5 +91,33 @@ def still(program, ignore=()):
                 continue
             seen = True
             if procfs.thread_wait(pid, tid, machine) != "forever":
+                return None
+            total += procfs.thread_ran(pid, tid)
+    return total if seen else None
+
+
+class Stillness:
+    """A ``settled`` callback for waits: true once the programs are still twice in a row, with nothing run between.
+
+    ``programs`` are (program, ignore) pairs; ``also`` is a further
+    condition (nothing unread on the grader's own side, say).
+    """
+
+    def __init__(self, programs, also=None):
+        self.programs = programs
+        self.also = also
+        self.last = None
+
+    def __call__(self):
+        tokens = []
+        for program, ignore in self.programs:
+            token = still(program, ignore)
+            if token is None:
+                self.last = None
                 return False
-    return seen
+            tokens.append(token)
+        if self.also is not None and not self.also():
+            self.last = None
+            return False
+        settled, self.last = self.last == tokens, tokens
+        return settled

@@ -79,7 +79,9 @@ def thread_wait(pid, tid, machine):
             state = f.read().rsplit(")", 1)[1].split()[0]
         if state in ("R", "D"):  # running, or in the kernel on its way (disk, page fault)
             return "running"
-        if state in ("Z", "X", "T", "t"):  # gone, or stopped: nothing of its own will happen
+        if state in ("Z", "X"):  # ending: its exit is about to be seen
+            return "running"
+        if state in ("T", "t"):  # stopped: nothing of its own will happen
             return "forever"
         with open(f"/proc/{pid}/task/{tid}/syscall") as f:
             fields = f.read().split()
@@ -104,3 +106,12 @@ def thread_wait(pid, tid, machine):
     if kind == "ptr":
         return "forever" if value == 0 else "timed"
     return "forever" if value >= 2 ** 31 else "timed"  # a negative int: no timeout
+
+
+def thread_ran(pid, tid):
+    """Nanoseconds thread ``tid`` of ``pid`` has run so far (0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0

@@ -343,14 +343,26 @@ class Program:
                     return value
                 self._cond.wait(deadline.remaining())
 
-    def wait_count(self, kind, count, timeout):
-        """Wait until more than ``count`` shim events of ``kind`` have come; False if not in time."""
+    def wait_count(self, kind, count, timeout, settled=None, recheck=0.02):
+        """Wait until more than ``count`` shim events of ``kind`` have come; False if not in time.
+
+        ``settled`` (optional), asked every ``recheck`` seconds, ends the wait
+        early when it says no such event can come any more (True).
+        """
         deadline = Deadline(timeout)
         with self._cond:
             while sum(1 for e in self.events if e.get("ev") == kind) <= count:
                 if self.exit_code is not None or deadline.expired():
                     return False
-                self._cond.wait(deadline.remaining())
+                self._cond.wait(min(deadline.remaining(), recheck) if settled else deadline.remaining())
+                if settled is not None and sum(1 for e in self.events if e.get("ev") == kind) <= count:
+                    self._cond.release()
+                    try:
+                        stop = settled()
+                    finally:
+                        self._cond.acquire()
+                    if stop and sum(1 for e in self.events if e.get("ev") == kind) <= count:
+                        return False
             return True
 
     def processes(self):

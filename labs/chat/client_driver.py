@@ -8,6 +8,7 @@ import contextlib
 import re
 
 from grader.drive.console import Terminal
+from grader.drive.quiescence import Stillness
 from grader.drive.wait import Deadline
 from grader.i18n import lazy as _
 from grader.model.failure import CheckFailed, trim
@@ -75,17 +76,26 @@ class ClientSession:
         """Start, and type the name at the first prompt, as a person would."""
         self.start()
         if not self.typed_name:
-            if not self.terminal.wait_input(0, self.timeouts["expect"]):
+            if not self.terminal.wait_input(0, self.timeouts["expect"], settled=self.settled_check()):
                 self._check_alive(_("The client never asked for input"))
             self.terminal.type(self.name)
         self.settle()
         return self
 
+    def settled_check(self):
+        """A ``settled`` callback: True once client and server are both blocked for good, nothing in flight.
+
+        Then the client will neither print nor ask for input before our
+        next keystroke, at any load: a wait for either is decided now.
+        """
+        return Stillness([(self.program, ()), (self.chat.server.program, self.chat.spinners)],
+                         also=lambda: self.program.output_pending() == 0)
+
     def settle(self):
         """Wait until the client waits at its keyboard again and the server is idle."""
         asked = self.terminal.inputs()
         self.chat.settle()
-        self.terminal.wait_input(asked - 1 if asked else 0, self.timeouts["settle"])
+        self.terminal.wait_input(asked - 1 if asked else 0, self.timeouts["settle"], settled=self.settled_check())
         self.chat.settle()
 
     def say(self, line):
@@ -96,14 +106,14 @@ class ClientSession:
         an answer from the server.
         """
         asked = self.terminal.inputs()
-        self.terminal.wait_input(max(0, asked - 1), self.timeouts["settle"])
+        self.terminal.wait_input(max(0, asked - 1), self.timeouts["settle"], settled=self.settled_check())
         self.chat._mark_all()
         self.chat.last_action = _("{name} typed {line!r} into the client").format(name=self.name, line=line)
         self.chat.last_actor = "client"
         asked = self.terminal.inputs()
         self.terminal.type(line)
         self.chat.settle()
-        back = self.terminal.wait_input(asked, self.timeouts["expect"])
+        back = self.terminal.wait_input(asked, self.timeouts["expect"], settled=self.settled_check())
         self.chat.settle()
         return back
 
@@ -131,7 +141,8 @@ class ClientSession:
         return ""
 
     def expect_screen(self, text, hint=None):
-        ok, screen, waited = self.terminal.wait_screen(lambda s: text in s, self.timeouts["expect"])
+        ok, screen, waited = self.terminal.wait_screen(lambda s: text in s, self.timeouts["expect"],
+                                                       settled=self.settled_check())
         if not ok:
             self.transcript.add("client", "miss", text)
             raise CheckFailed(

@@ -15,7 +15,7 @@ from grader.i18n import lazy as _
 from .matching import (attribution_line, empty_relays, ends_with_name, is_relay, message_line, notice_line,
                        relay_prefix, trim)
 from grader.drive.wait import poll_until
-from grader.drive.quiescence import Quiescence, still
+from grader.drive.quiescence import Quiescence, Stillness
 from grader.drive.connection import Robot
 from grader.drive.display import displayed
 
@@ -42,11 +42,8 @@ class Chat:
         """Wait until the server has read everything ``robot`` sent; False on deadline."""
         timeout = self.timeouts["handshake"] if timeout is None else timeout
         program = self.server.program
-        seen = {"still": 0}
-
-        def settled():  # blocked for good twice in a row: what it has not read by now, it never will
-            seen["still"] = seen["still"] + 1 if still(program, self.spinners) else 0
-            return seen["still"] >= 2
+        # Blocked for good twice in a row: what it has not read by now, it never will.
+        settled = Stillness([(program, self.spinners)])
 
         if program.wait_read(robot.local_port, robot.sent_bytes, timeout, settled=settled):
             return True
@@ -76,22 +73,12 @@ class Chat:
         expectation cannot change before our next action, at any load: a
         failure is decided now, not when the deadline runs out.
         """
-        program = self.server.program
-        seen = {"quiet": 0}
+        stillness = Stillness([(self.server.program, self.spinners)], also=self._nothing_unread)
+        return lambda: "quiet" if stillness() else None
 
-        def settled():
-            if self._nothing_in_flight() and still(program, self.spinners):
-                seen["quiet"] += 1
-            else:
-                seen["quiet"] = 0
-            return "quiet" if seen["quiet"] >= 2 else None
-
-        return settled
-
-    def _nothing_in_flight(self):
-        if any(r.pending() for r in self.robots if not r.closed_by_us):
-            return False
-        return self.server.program.socket_queues_empty()
+    def _nothing_unread(self):
+        """No robot's reader has bytes left to take from its socket (what the server sent is in the streams)."""
+        return not any(r.pending() for r in self.robots if not r.closed_by_us)
 
     def _mark_all(self):
         # What the server sent for earlier actions may still sit in a robot's

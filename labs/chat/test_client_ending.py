@@ -9,7 +9,7 @@ first prompt.
 
 import time
 
-from grader.drive.quiescence import still
+from grader.drive.quiescence import Stillness
 from grader.engine.diagnose import stuck_frames
 from grader.model.failure import CheckFailed
 from grader.i18n import lazy as _
@@ -22,22 +22,13 @@ QUIT_TIMEOUT = 2.0  # seconds a client may take to end (the catalogue says 2 s)
 
 
 def will_not_end(program, also=lambda: True):
-    """A ``settled`` callback: True once ``program`` is blocked for good (twice in a row) with nothing in flight.
+    """A ``settled`` callback: True once ``program`` is blocked for good (twice in a row, nothing run between).
 
     Such a client will not end by itself, at any load: its failure is
     decided then, not when QUIT_TIMEOUT runs out.  ``also``: a further
     condition (the killed server really gone).
     """
-    seen = {"still": 0}
-
-    def settled():
-        if also() and program.output_pending() == 0 and program.socket_queues_empty() and still(program):
-            seen["still"] += 1
-        else:
-            seen["still"] = 0
-        return seen["still"] >= 2
-
-    return settled
+    return Stillness([(program, ())], also=lambda: also() and program.output_pending() == 0)
 
 
 def _ended_cleanly(session, how):
