@@ -13,7 +13,32 @@ every Text inside a result into plain strings, once, for the renderers.
 import dataclasses
 import string
 
-_FORMATTER = string.Formatter()
+
+
+class _Formatter(string.Formatter):
+    """``str.format`` that writes numbers with the language's decimal sign ("0,5 с" in Russian)."""
+
+    def __init__(self, decimal="."):
+        self.decimal = decimal
+
+    def format_field(self, value, format_spec):
+        text = super().format_field(value, format_spec)
+        if self.decimal != "." and isinstance(value, float) and not isinstance(value, bool):
+            text = text.replace(".", self.decimal)
+        return text
+
+
+def _decimal_sign():
+    from grader.i18n import language
+
+    if language() == "en":
+        return "."
+    try:
+        from babel.numbers import get_decimal_symbol
+
+        return get_decimal_symbol(language())
+    except Exception:  # noqa: BLE001 - no Babel data for it: the English sign
+        return "."
 
 
 class Text:
@@ -63,10 +88,13 @@ class Text:
         return NotImplemented
 
     # --------------------------------------------------------------- rendering
-    def render(self, translate=None):
-        """The sentence through ``translate`` (msgid -> template; default: the active language)."""
+    def render(self, translate=None, decimal=None):
+        """The sentence through ``translate`` (msgid -> template; default: the active language and its decimal sign)."""
         if translate is None:
             from grader.i18n import translate_message as translate
+
+            decimal = _decimal_sign() if decimal is None else decimal
+        formatter = _Formatter(decimal or ".")
         out = []
         for part in self.parts:
             if isinstance(part, str):
@@ -77,14 +105,14 @@ class Text:
             values = tuple(_value(a, translate) for a in args)
             named = {k: _value(v, translate) for k, v in kwargs.items()}
             try:
-                out.append(template.format(*values, **named))
+                out.append(formatter.format(template, *values, **named))
             except (KeyError, IndexError, ValueError):  # a broken translation: the English original
-                out.append(msgid.format(*values, **named))
+                out.append(formatter.format(msgid, *values, **named))
         return "".join(out)
 
     def english(self):
         """The sentence in English, the source language (for logs and pytest's own output)."""
-        return self.render(lambda msgid: msgid)
+        return self.render(lambda msgid: msgid, decimal=".")
 
     def __str__(self):
         return self.render()

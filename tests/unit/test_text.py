@@ -39,3 +39,13 @@ def test_localized_turns_every_text_into_a_string():
 def test_a_broken_translation_falls_back_to_english():
     text = _("{n} passed").format(n=1)
     assert text.render(lambda msgid: "{missing}") == "1 passed"
+
+
+def test_numbers_take_the_languages_decimal_sign():
+    text = _("waited {s:.1f} s").format(s=0.5)
+    set_language("ru")
+    try:
+        assert "0,5" in str(text)
+    finally:
+        set_language("en")
+    assert str(text) == "waited 0.5 s" and text.english() == "waited 0.5 s"
