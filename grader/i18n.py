@@ -9,12 +9,25 @@ then the core's; a string without a translation falls back to English.
 import gettext
 from pathlib import Path
 
+from grader.model import text
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("en", "ru")
 LAB_DOMAIN = "lab"
 _active = gettext.NullTranslations()
 _language = "en"
 _catalogs = []  # the locale folders of the labs in use, most recent first
+
+
+def _decimal_sign(language):
+    if language == "en":
+        return "."
+    try:  # Babel's CLDR data: "," in Russian
+        from babel.numbers import get_decimal_symbol
+
+        return get_decimal_symbol(language)
+    except Exception:  # noqa: BLE001 - no data for it: the English sign
+        return "."
 
 
 def _load():
@@ -32,6 +45,7 @@ def _load():
     else:
         chain.add_fallback(core)
         _active = chain
+    text.use_language(_active.gettext, _decimal_sign(_language))
 
 
 def set_language(language):
@@ -68,9 +82,7 @@ def lazy(message):
     Grading code imports it as ``_`` (``from grader.i18n import lazy as _``),
     so the same extraction keyword finds both kinds of strings.
     """
-    from grader.model.text import Text
-
-    return Text.message(message)
+    return text.Text.message(message)
 
 
 def number(value, decimals=None):

@@ -5,6 +5,7 @@ lab report with the code inside (see ``grader.intake.lab_report``); which
 file is the server and which the client is decided in ``grader.intake.roles``.
 """
 
+import dataclasses
 import re
 import shutil
 import tempfile
@@ -14,6 +15,7 @@ from grader.errors import SubmissionError
 from grader.i18n import _
 from grader.intake.lab_report import extract_programs
 from grader.intake.roles import role_score
+from grader.model.lab import ROLES
 from grader.model.submission import Submission
 
 MAX_SOURCE_BYTES = 512 * 1024      # a larger file is not source a student wrote
@@ -129,9 +131,21 @@ def discover(path, server=None, client=None, workdir=None, roles=("server", "cli
     """Turn a path given by the user into a Submission, or raise SubmissionError.
 
     ``workdir`` is where a lab report's code is extracted (a temporary
-    folder the caller removes).
+    folder the caller removes).  Each role's code is read here, once.
     """
-    path = Path(path)
+    found = _discover(Path(path), server, client, workdir, roles)
+    return dataclasses.replace(found, sources={role: _source(found, role) for role in ROLES if found.file(role)})
+
+
+def _source(submission, role):
+    file = submission.file(role)
+    # A single file is graded alone: its folder may be anything (Downloads...).
+    if submission.kind == "file":
+        return read_source(file)
+    return program_sources(file, python_files(submission.root))
+
+
+def _discover(path, server, client, workdir, roles):
     if not path.exists():
         raise SubmissionError(_("{path}: no such file or folder").format(path=path))
     if path.is_dir():

@@ -16,6 +16,8 @@ class Submission:
     client: Path | None
     kind: str
     notes: tuple = field(default_factory=tuple)
+    # Each role's code (its file and the local modules it imports), read once at discovery.
+    sources: dict = field(default_factory=dict, compare=False)
 
     def relative(self, file):
         return str(Path(file).relative_to(self.root)) if file else None
@@ -25,24 +27,19 @@ class Submission:
         return self.server if role == "server" else self.client
 
     def source(self, role):
-        """The program's code: its file and the local modules it imports."""
-        from grader.intake.discover import program_sources, python_files, read_source
-
-        file = self.file(role)
-        if file is None:
-            return None
-        # A single file is graded alone: its folder may be anything (Downloads...).
-        return read_source(file) if self.kind == "file" else program_sources(file, python_files(self.root))
+        """The program's code: its file and the local modules it imports (None without that role)."""
+        return self.sources.get(role)
 
     def to_dict(self):
         """JSON-able form, handed to the sessions that grade in other processes (no second discovery)."""
         return {"path": str(self.path), "root": str(self.root), "server": _text(self.server),
-                "client": _text(self.client), "kind": self.kind, "notes": encode(list(self.notes))}
+                "client": _text(self.client), "kind": self.kind, "notes": encode(list(self.notes)),
+                "sources": self.sources}
 
     @classmethod
     def from_dict(cls, data):
         return cls(Path(data["path"]), Path(data["root"]), _path(data["server"]), _path(data["client"]),
-                   data["kind"], tuple(decode(data.get("notes", []))))
+                   data["kind"], tuple(decode(data.get("notes", []))), dict(data.get("sources", {})))
 
 
 def _text(path):

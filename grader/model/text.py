@@ -28,17 +28,15 @@ class _Formatter(string.Formatter):
         return text
 
 
-def _decimal_sign():
-    from grader.i18n import language
+# How Text renders by default: the active language's catalog and decimal sign.
+# ``grader.i18n`` sets them whenever the language or the catalogs change (this
+# module imports nothing of the grader, so that every layer can use it).
+_active = {"translate": lambda msgid: msgid, "decimal": "."}
 
-    if language() == "en":
-        return "."
-    try:
-        from babel.numbers import get_decimal_symbol
 
-        return get_decimal_symbol(language())
-    except Exception:  # noqa: BLE001 - no Babel data for it: the English sign
-        return "."
+def use_language(translate, decimal="."):
+    """Make ``translate`` (msgid -> template) and ``decimal`` what ``str(text)`` renders with."""
+    _active["translate"], _active["decimal"] = translate, decimal
 
 
 class Text:
@@ -91,9 +89,8 @@ class Text:
     def render(self, translate=None, decimal=None):
         """The sentence through ``translate`` (msgid -> template; default: the active language and its decimal sign)."""
         if translate is None:
-            from grader.i18n import translate_message as translate
-
-            decimal = _decimal_sign() if decimal is None else decimal
+            translate = _active["translate"]
+            decimal = _active["decimal"] if decimal is None else decimal
         formatter = _Formatter(decimal or ".")
         out = []
         for part in self.parts:
