@@ -27,6 +27,10 @@ import io
 import re
 import string
 import sys
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -120,9 +124,16 @@ def extract_folder(folder):
         for line, message, comments, _context in extract_from_file(method, str(path), keywords=KEYWORDS,
                                                                    options=options):
             template.add(message, locations=[(relative, line)], auto_comments=comments)
+        if path.name == "lab.toml":
+            continue
         if method == "python" and relative.startswith("labs/"):
             for line, title in check_titles(path):
                 template.add(title, locations=[(relative, line)], auto_comments=["check title (docstring)"])
+    if folder is not None and (folder / "lab.toml").is_file():
+        title = tomllib.loads((folder / "lab.toml").read_text(encoding="utf-8")).get("lab", {}).get("title")
+        if title:
+            template.add(title, locations=[((folder / "lab.toml").relative_to(ROOT).as_posix(), 1)],
+                         auto_comments=["the lab's title (lab.toml)"])
     return template
 
 

@@ -66,7 +66,7 @@ class ClassView:
     columns: tuple         # Column per check, in the lab's order
     rows: tuple            # StudentRow, sorted by student
     pairs: tuple           # grader.batch.similarity.Pair, most similar first
-    labs: tuple            # "chat 1 (hash)" for every lab the rows were graded with
+    labs: tuple            # "<lab id> <version> (hash)" for every lab the rows were graded with
     graders: tuple         # "0.1.0 (build)" likewise
     threshold: float
 

@@ -9,7 +9,7 @@ Hashes of every run of ``K`` tokens are winnowed (the minimum of each
 window of ``WINDOW`` hashes is kept), which guarantees that any shared run
 of ``K + WINDOW - 1`` tokens is found.
 
-Code everybody shares (the socket boilerplate every chat server has, the
+Code everybody shares (the socket boilerplate every server has, the
 assignment's own snippets) says nothing about copying: fingerprints found
 in too many submissions are ignored, and the caller may pass a baseline.
 """

@@ -13,6 +13,7 @@ from grader import __version__
 from grader.errors import GraderError
 from grader.engine.plan import Plan
 from grader.i18n import add_catalog
+from grader.i18n import lazy as _
 from grader.model.text import decode
 from grader.model.lab import lab_path as lab_path_of
 from grader.model.lab import load_lab
@@ -148,7 +149,7 @@ def grade(path, *, server=None, client=None, lang="en", isolation="auto", lab_pa
         files=files,
         notes=list(submission.notes) + notes,
         staff_log=log,
-        lab_title=lab.title,
+        lab_title=_(lab.title),  # translated by the lab's catalog, like its checks' titles
         lab_path=str(lab.path),
     )
 

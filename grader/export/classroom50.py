@@ -12,10 +12,10 @@ and release-body.md where the runner reads them, and the HTML report into
 import shutil
 from pathlib import Path
 
-from grader.export.kit import build_wheel, lab_files
+from grader.export.kit import build_wheel, lab_files, wheel_glob
 
 AUTOGRADER = r'''#!/usr/bin/env python3
-"""Chat Lab Kit autograder for Classroom 50 (written by `grader export classroom50`; kit {version}).
+"""Lab Kit autograder for Classroom 50 (written by `grader export classroom50`; kit {version}).
 
 Run by Classroom 50's runner in the student's checkout, with CLASSROOM, ASSIGNMENT,
 SUBMISSION_TAG, USERNAME, COMMIT_URL, RELEASE_URL, REVIEW_URL... in the environment.
@@ -40,20 +40,20 @@ def kit_python():
                            capture_output=True, text=True, timeout=120)
     if probe.returncode == 0 and probe.stdout.strip() == KIT_VERSION:
         return sys.executable
-    venv = Path(os.environ.get("RUNNER_TEMP") or tempfile.gettempdir()) / "chat-lab-kit-venv"
+    venv = Path(os.environ.get("RUNNER_TEMP") or tempfile.gettempdir()) / "grader-kit-venv"
     python = venv / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
-    wheels = sorted(HERE.glob("chat_lab_kit-*.whl"))
+    wheels = sorted(HERE.glob("{wheel_glob}"))
     if not wheels:
-        raise SystemExit(f"autograder: no chat_lab_kit wheel in {{HERE}}")
+        raise SystemExit(f"autograder: no wheel of the kit ({wheel_glob}) in {{HERE}}")
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", str(wheels[-1])], check=True, timeout=900)
     return str(python)
 
 
 def main():
     python = kit_python()
-    with tempfile.TemporaryDirectory(prefix="chat-lab-kit-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="grader-kit-") as scratch:
         return grade(python, Path(scratch))
 
 
@@ -87,7 +87,7 @@ def export_classroom50(out, lab=None):
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("chat_lab_kit-*.whl"):  # one wheel: the autograder installs the newest it finds
+    for old in out.glob(wheel_glob()):  # one wheel: the autograder installs the newest it finds
         old.unlink()
     build_wheel(out)
     if lab:
@@ -97,6 +97,6 @@ def export_classroom50(out, lab=None):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(path.read_bytes())
     script = out / "autograder.py"
-    script.write_text(AUTOGRADER.format(version=grader.__version__, lab="lab" if lab else None), encoding="utf-8")
+    script.write_text(AUTOGRADER.format(version=grader.__version__, lab="lab" if lab else None, wheel_glob=wheel_glob()), encoding="utf-8")
     script.chmod(0o755)
     return script

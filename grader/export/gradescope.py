@@ -13,7 +13,7 @@ import stat
 import zipfile
 from pathlib import Path
 
-from grader.export.kit import build_wheel, lab_files
+from grader.export.kit import build_wheel, lab_files, wheel_glob
 
 SETUP = r"""#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image.
@@ -28,7 +28,7 @@ fi
 # A venv of its own: Ubuntu 24.04's system Python refuses pip installs (PEP 668).
 python3 -m venv "$ROOT/venv"
 # The kit from the bundle itself; its dependencies (pytest, jinja2, psutil, ...) from the package index.
-"$ROOT/venv/bin/python" -m pip install --quiet "$ROOT"/source/chat_lab_kit-*.whl
+"$ROOT/venv/bin/python" -m pip install --quiet "$ROOT"/source/@WHEEL@
 "$ROOT/venv/bin/grader" --version
 """
 
@@ -78,7 +78,7 @@ def export_gradescope(out, lab=None, scratch=None):
         wheel = build_wheel(folder)
         partial = out.with_name(out.name + ".partial")
         with zipfile.ZipFile(partial, "w") as archive:
-            _add(archive, "setup.sh", SETUP, executable=True)
+            _add(archive, "setup.sh", SETUP.replace("@WHEEL@", wheel_glob()), executable=True)
             _add(archive, "run_autograder", RUN, executable=True)
             _add(archive, wheel.name, wheel.read_bytes())
             for relative, path in lab_files(lab) if lab else ():

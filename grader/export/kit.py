@@ -12,7 +12,14 @@ import importlib.util
 import zipfile
 from pathlib import Path
 
-DISTRIBUTION = "chat-lab-kit"
+
+
+def _distribution():
+    # The distribution that installed this package (its name is the project's, not the grader's business).
+    return (importlib.metadata.packages_distributions().get("grader") or ["grader"])[0]
+
+
+DISTRIBUTION = _distribution()
 _SKIP_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
 _SKIP_SUFFIXES = (".pyc", ".pyo")
 # Where the package's subpackages live when installed (in a checkout, labs/ and reference/ sit at the top).
@@ -20,7 +27,7 @@ _PACKAGES = {"grader": "grader", "grader.labs": "grader/labs", "grader.reference
 
 
 def wheel_name():
-    """The wheel's file name: ``chat_lab_kit-<version>-py3-none-any.whl``."""
+    """The wheel's file name: ``<distribution>-<version>-py3-none-any.whl``."""
     return f"{_normalized()}-{_version()}-py3-none-any.whl"
 
 
@@ -30,6 +37,11 @@ def _version():
 
 def _normalized():
     return DISTRIBUTION.replace("-", "_")
+
+
+def wheel_glob():
+    """A shell / glob pattern that matches the kit's wheel of any version."""
+    return f"{_normalized()}-*.whl"
 
 
 def package_files():
@@ -61,7 +73,7 @@ def _metadata():
 
 def _entry_points():
     text = importlib.metadata.distribution(DISTRIBUTION).read_text("entry_points.txt")
-    return text or "[console_scripts]\ngrader = grader.cli:main\n\n[pytest11]\nchatlab = grader.engine.plugin\n"
+    return text or "[console_scripts]\ngrader = grader.cli:main\n\n[pytest11]\ngrader = grader.engine.plugin\n"
 
 
 def _record_line(name, data):
@@ -76,7 +88,7 @@ def build_wheel(folder):
     path = folder / wheel_name()
     info = f"{_normalized()}-{_version()}.dist-info"
     extra = {f"{info}/METADATA": _metadata().encode(),
-             f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: chat-lab-kit export\nRoot-Is-Purelib: true\n"
+             f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: grader export\nRoot-Is-Purelib: true\n"
                               b"Tag: py3-none-any\n",
              f"{info}/entry_points.txt": _entry_points().encode()}
     records = []

@@ -290,7 +290,7 @@ def _cap(rows, limit):
 
 # ---------------------------------------------------------------- drawing
 def _display(text):
-    """A label as one visible line: the line break that ends a chat line is implied, others show as ⏎."""
+    """A label as one visible line: the line break that ends a line is implied, others show as ⏎."""
     text = str(text).replace("\r\n", "\n")
     if text.endswith("\n"):
         text = text[:-1]

@@ -51,7 +51,8 @@ def render_markdown(result):
     """The Markdown report of ``result`` as a string."""
     counts = result.counts()
     # Translated words are looked up outside the f-strings: the message extractor does not see inside them.
-    title, isolation = _("Chat lab report"), _("isolation")
+    title = _("Lab report: {title}").format(title=result.lab_title or result.lab)
+    isolation = _("isolation")
     lab = _("lab {name}, version {version}").format(name=result.lab, version=result.lab_version)
     score = _("Score: {score}/{max}").format(score=number(result.score), max=number(result.max_score))
     tally = _("{passed} passed, {failed} failed, {skipped} skipped, {error} errors").format(**counts)

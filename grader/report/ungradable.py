@@ -29,7 +29,7 @@ class Ungradable:
 
 def render_markdown_ungradable(ungradable):
     """The Markdown report of an ungradable submission: the score line and the reason."""
-    title = _("Chat lab report")
+    title = _("Lab report: {title}").format(title=ungradable.lab)
     score = _("Score: {score:g}/{max:g}").format(score=0, max=ungradable.max_score)
     return "\n".join([f"# {inline(title)}: {inline(ungradable.submission)}", "", f"**{inline(score)}**", "",
                       f"**{inline(_('Reason'))}:** {inline(ungradable.reason)}", ""])
@@ -40,7 +40,7 @@ def render_html_ungradable(ungradable):
     def esc(text):
         return html.escape(for_terminal(text), quote=True)
 
-    title = f"{_('Chat lab report')}: {ungradable.submission}"
+    title = _("Lab report: {title}").format(title=ungradable.lab) + f": {ungradable.submission}"
     score = _("Score: {score:g}/{max:g}").format(score=0, max=ungradable.max_score)
     return (f'<!DOCTYPE html>\n<html lang="{esc(language())}">\n<head><meta charset="utf-8">'
             f"<title>{esc(title)}</title></head>\n<body>\n<h1>{esc(title)}</h1>\n"
