@@ -63,10 +63,16 @@ def tool_command(tool, workdir):
             "--mount", "--mount-proc"]
 
 
+TOOL_VAR = "CHATLAB_POD_TOOL"  # 'bwrap' or 'unshare': try only that one (the tests force each path)
+
+
 @lru_cache(maxsize=None)
 def available_tool():
     """'bwrap' or 'unshare' if it can open the namespaces here, else None (tried once per process)."""
+    forced = os.environ.get(TOOL_VAR, "")
     for tool in ("bwrap", "unshare"):
+        if forced and tool != forced:
+            continue
         if shutil.which(tool) is None:
             continue
         probe = tool_command(tool, "/tmp")
