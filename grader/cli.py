@@ -73,6 +73,9 @@ def _add_class_commands(commands):
                        help="language of the students' reports (default: from the locale)")
     batch.add_argument("--isolation", choices=("auto", "namespaces", "process"), default="auto",
                        help="how to isolate the students' programs (default: auto)")
+    batch.add_argument("--unsafe", action="store_true",
+                       help="grade even where the students' programs would see your files (--isolation process, "
+                            "or no namespaces on this machine)")
     batch.add_argument("--lab", metavar="DIR", help="grade with this lab folder instead of the built-in chat lab")
     batch.add_argument("--plain", action="store_true", help="no progress bar: a line per submission")
     merge = commands.add_parser("merge", help="combine the gradebooks of several shards (grader batch --shard)")
@@ -161,7 +164,7 @@ def run_batch(args, stdout, stderr):
     options = BatchOptions(folder, out, args.workers or default_workers(), args.timeout or 0,
                            lang=args.lang or default_language(), force=args.force, shard=shard,
                            isolation=args.isolation, lab=Path(args.lab) if args.lab else None,
-                           similarity=args.similarity)
+                           similarity=args.similarity, unsafe=args.unsafe)
     entries = list_class(options)  # bad input is one line, before anything is written
     with Gradebook(out / GRADEBOOK) as book:
         the_plan = plan(options, book, entries)

@@ -257,6 +257,9 @@ def test_the_pod_shows_nothing_but_the_submission(world, tool):
     assert result is not None, done.stderr
     assert result["isolation"] == "namespaces" and "files" in result["protections"], result["isolation"]
     assert result["isolation_tool"] == {"bwrap": "bubblewrap", "unshare": "unshare"}[tool]
+    label = {"bwrap": "bubblewrap", "unshare": "unshare"}[tool]
+    assert f"Isolation: namespaces ({label}): network, processes, files;" in done.stdout
+    assert "files are not isolated" not in done.stdout
     statuses = {c["id"]: c["status"] for c in result["checks"]}
     assert {c: statuses[c] for c in SERVER_CHECKS} == {c: "passed" for c in SERVER_CHECKS}, done.stdout
     seen = probed(full)
@@ -317,3 +320,49 @@ def test_without_namespaces_the_probe_does_see_the_outside(world):
     assert result["isolation"] == "process-group" and result["protections"] == []
     assert probed(full)["secret"] == ascii(world.secret.encode())
     assert "files are not isolated" in done.stdout
+
+
+# ------------------------------------------------------- refusing to grade a class unprotected
+@pytest.mark.parametrize("how", ["--isolation process", "no namespaces here"])
+def test_batch_refuses_to_grade_without_file_isolation(tmp_path, how):
+    root, out = tmp_path / "class", tmp_path / "out"
+    (root / "empty").mkdir(parents=True)  # ungradable: the batch itself, not a grading, is under test
+    args = ["batch", root, "--out", out, "--plain"]
+    env = dict(os.environ)
+    if how == "no namespaces here":
+        env[TOOL_VAR] = "none"  # neither bwrap nor unshare: auto falls back to process groups
+    else:
+        args += ["--isolation", "process"]
+    done = run_grader(*args, env=env)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "--unsafe" in done.stderr, done.stderr
+    assert not out.exists()  # refused before anything was written
+    done = run_grader(*args, "--unsafe", env=env)
+    assert done.returncode == 1, done.stdout + done.stderr  # graded: the empty entry is ungradable
+    assert (out / "gradebook.sqlite").is_file()
+
+
+def test_check_says_when_files_are_not_isolated(tmp_path):
+    env = {**os.environ, TOOL_VAR: "none"}
+    done = run_grader("check", ROOT / "reference" / "chat" / "server.py", "--out", tmp_path / "r", "--plain", env=env)
+    assert done.returncode == 1, done.stdout + done.stderr  # no client: its checks are skipped
+    assert "Isolation: process group: none;" in done.stdout
+    assert "Warning: files are not isolated" in done.stdout
+
+
+def test_the_view_holds_the_runtime_and_the_copies_only(tmp_path):
+    from grader.isolation.namespace import pod_view
+
+    view = pod_view(tmp_path)
+    paths = {path for _kind, path, _extra in view}
+    assert ("rw", str(tmp_path), None) in view and [k for k, p, _ in view if k == "rw"] == ["rw"]
+    assert {"/proc", "/dev", "/tmp", "/usr"} <= paths
+    assert not paths & {"/", "/home", "/root", "/etc", "/var", "/work", "/etc/shadow", "/etc/gshadow"}
+    assert not [p for p in paths if p.startswith("/etc/") and ("shadow" in p or "ssh" in p or "sudo" in p)]
+    assert str(ROOT) not in paths and all(not p.startswith(str(ROOT / "tests")) for p in paths)
+    # What the interpreter needs is in, read-only, after the private /tmp that could hide it.
+    kinds = {path: kind for kind, path, _extra in view}
+    for needed in (sys.base_prefix, str(ROOT / "grader" / "isolation" / "shim")):
+        assert any(needed == p or needed.startswith(p + "/") for p in paths if kinds[p] == "ro"), needed
+    order = [path for _kind, path, _extra in view]
+    assert order.index("/tmp") < order.index(str(tmp_path))
