@@ -1,4 +1,4 @@
-"""Pods in Linux namespaces: a user, network and PID namespace per check.
+"""Pods in Linux namespaces: network, PID, mount (and user) namespaces per grading session.
 
 Inside, a small init (``grader/shim/pod_init.py``) starts the student's
 programs and connects the robots' sockets, so that:
@@ -8,11 +8,14 @@ programs and connects the robots' sockets, so that:
 * the student's code cannot see or signal the grader (it is outside the PID
   namespace);
 * teardown is total: when the pod's init ends, the kernel kills every
-  process of the namespace, double-forked daemons included.
+  process of the namespace, double-forked daemons included;
+* the student's code sees a minimal file system (``pod_view``): the
+  system's runtime and the interpreter read-only, a private /tmp, its own
+  copies writable, and nothing else of the machine; when the grader is
+  root, it runs as nobody.
 
-Bubblewrap is used when installed (it also mounts the file system read-only
-except the grading's temporary folder); ``unshare`` from util-linux
-otherwise.
+Bubblewrap is used when installed; ``unshare`` from util-linux otherwise
+(then the pod's init builds the same view itself).
 """
 
 import errno

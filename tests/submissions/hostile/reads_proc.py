@@ -1,4 +1,4 @@
-"""Hostile: reads PID 1's environment, the test's (the grader's parent) command line, and every command line in /proc."""
+"""Hostile: reads PID 1's environment, the test's command line (the grader's parent), every command line in /proc."""
 import os
 
 import chatcore
