@@ -93,6 +93,9 @@ def _add_class_commands(commands):
                        help="language of the students' reports (default: from the locale)")
     batch.add_argument("--isolation", choices=("auto", "namespaces", "process"), default="auto",
                        help="how to isolate the students' programs (default: auto)")
+    batch.add_argument("--unsafe", action="store_true",
+                       help="grade even where the students' programs would see your files (--isolation process, "
+                            "or no namespaces on this machine)")
     batch.add_argument("--lab", metavar="DIR", help="grade with this lab (a folder, or the name of a built-in lab) instead of the default one")
     batch.add_argument("--plain", action="store_true", help="no progress bar: a line per submission")
     batch.add_argument("--moodle-worksheet", metavar="FILE",
@@ -330,7 +333,8 @@ def run_batch(args, stdout, stderr):
                            lang=args.lang or default_language(), force=args.force, shard=shard,
                            isolation=args.isolation, lab=lab_path(args.lab) if args.lab else None,
                            similarity=args.similarity,
-                           moodle_worksheet=Path(args.moodle_worksheet) if args.moodle_worksheet else None)
+                           moodle_worksheet=Path(args.moodle_worksheet) if args.moodle_worksheet else None,
+                           unsafe=args.unsafe)
     from grader.i18n import set_language
 
     set_language(options.lang)  # the feedback comments of a Moodle worksheet are in the students' language

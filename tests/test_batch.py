@@ -205,7 +205,8 @@ def test_interrupt_keeps_what_is_done_and_leaves_nothing(tmp_path, how):
     (root / "empty").mkdir()  # done at once: something to keep
     isolation = "process" if "process" in how else "auto"
     process = subprocess.Popen([sys.executable, "-m", "grader", "batch", root, "--out", out, "--plain",
-                                "--workers", "2", "--isolation", isolation], cwd=ROOT, stdout=subprocess.PIPE,
+                                "--workers", "2", "--isolation", isolation,
+                                *(["--unsafe"] if isolation == "process" else [])], cwd=ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
     time.sleep(2.5)  # into the middle of the gradings
     process.send_signal(signal.SIGTERM if how == "SIGTERM" else signal.SIGINT)

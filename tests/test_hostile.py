@@ -6,19 +6,26 @@ submission folder.  Every fixture bounds itself (time, memory, processes),
 so it stays harmless even if isolation were missing.
 """
 
+import ast
 import concurrent.futures
+import functools
 import json
+import os
 import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
+import uuid
+from pathlib import Path
 
 import psutil
 import pytest
 
-from conftest import ROOT, SUBMISSIONS, grade, isolations
-from grader.isolation.namespace import available_tool
+from conftest import ROOT, SUBMISSIONS, grade, isolations, run_grader
+from grader.isolation.namespace import TOOL_VAR, available_tool
 
 HOSTILE = SUBMISSIONS / "hostile"
 SERVER_CHECKS = [c for c in tomllib.loads((ROOT / "labs" / "chat" / "lab.toml").read_text(encoding="utf-8"))["points"]
@@ -140,3 +147,222 @@ def test_two_gradings_of_port_9090_at_once(isolation, tmp_path):
     for graded in results:
         server = {c: s for c, s in graded.statuses().items() if c.startswith("server.")}
         assert set(server.values()) == {"passed"}, graded.stdout
+
+
+# ------------------------------------------------------- the file system inside the pod
+# Each probe reads, lists, connects or writes a marker, only at the paths the
+# test made for it (probe.json), prints what it saw, and serves the chat.
+PROBES = ["reads_outside", "lists_batch", "reads_output", "writes_marker", "reads_proc", "unix_socket", "who_am_i"]
+TOOLS = ["bwrap", "unshare"]
+SECRET_ENV = "CHATLAB_TEST_SECRET"
+
+
+@functools.lru_cache(maxsize=None)
+def tool_works(tool):
+    """Whether ``tool`` opens the namespaces here (the grader would fall back otherwise)."""
+    done = subprocess.run([sys.executable, "-c", "from grader.isolation.namespace import available_tool as a; "
+                           "print(a())"], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, TOOL_VAR: tool}, timeout=30)
+    return done.stdout.strip() == tool
+
+
+class World:
+    """Everything outside the pod that a probe may try to reach, all in the test's own folder."""
+
+    def __init__(self, tmp_path, name):
+        self.name = name
+        self.secret = f"SECRET-{uuid.uuid4().hex}"
+        self.secret_file = tmp_path / "secret.txt"
+        self.secret_file.write_text(self.secret)
+        self.batch = tmp_path / "batch"
+        for student in ("alice", "bob"):
+            (self.batch / student).mkdir(parents=True)
+            (self.batch / student / "server.py").write_text(f"# {student}'s work: {self.secret}\n")
+        self.submission = assemble(name, self.batch / "mallory")
+        shutil.copyfile(HOSTILE / "probe.py", self.submission / "probe.py")
+        self.out = tmp_path / "out"
+        self.out.mkdir()
+        (self.out / "gradebook.sqlite").write_text(f"gradebook {self.secret}")
+        self.marker = tmp_path / "marker.txt"
+        self.socket_dir = Path(tempfile.mkdtemp(prefix="chatlab-test-"))  # short: a UNIX socket path is < 108 bytes
+        self.socket_path = self.socket_dir / "s"
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(str(self.socket_path))
+        self.listener.listen()
+        self.listener.setblocking(False)
+        (self.submission / "probe.json").write_text(json.dumps({
+            "secret": str(self.secret_file), "batch": str(self.batch), "out": str(self.out),
+            "marker": str(self.marker), "test_pid": os.getpid(), "socket": str(self.socket_path)}))
+
+    def grade(self, tool, isolation="namespaces"):
+        env = {**os.environ, SECRET_ENV: self.secret}
+        if tool:
+            env[TOOL_VAR] = tool
+        report = self.out / "mallory"
+        done = run_grader("check", self.submission, "--json", self.out / "r.json", "--out", report, "--plain",
+                          "--isolation", isolation, env=env)
+        result = json.loads((self.out / "r.json").read_text()) if (self.out / "r.json").exists() else None
+        return done, result, (report / "result.json").read_text(encoding="utf-8")
+
+    def accepted(self):
+        try:
+            self.listener.accept()[0].close()
+            return True
+        except BlockingIOError:
+            return False
+
+    def close(self):
+        self.listener.close()
+        shutil.rmtree(self.socket_dir, ignore_errors=True)
+
+
+def probed(full_text):
+    """{what: seen} from the PROBE lines the server printed (the first of each: every check starts one)."""
+    seen = {}
+    for check in json.loads(full_text)["checks"]:
+        for line in (check.get("output") or "").splitlines():
+            what, sep, text = line.removeprefix("PROBE ").partition(": ")
+            if line.startswith("PROBE ") and sep:
+                seen.setdefault(what, text)
+    return seen
+
+
+def outside_uid(seen_uid):
+    """The uid outside the pod of the probe's uid, from the uid map it printed."""
+    inside, _effective, uid_map = ast.literal_eval(seen_uid)
+    for row in range(0, len(uid_map), 3):
+        first, outer, count = map(int, uid_map[row:row + 3])
+        if first <= inside < first + count:
+            return outer + inside - first
+    return None
+
+
+def denied(text):
+    return text.startswith("'DENIED")
+
+
+@pytest.fixture
+def world(request, tmp_path):
+    made = World(tmp_path, request.param)
+    yield made
+    made.close()
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("world", PROBES, indirect=True)
+def test_the_pod_shows_nothing_but_the_submission(world, tool):
+    if not tool_works(tool):
+        pytest.skip(f"{tool} cannot open namespaces here")
+    done, result, full = world.grade(tool)
+    assert result is not None, done.stderr
+    assert result["isolation"] == "namespaces" and "files" in result["protections"], result["isolation"]
+    assert result["isolation_tool"] == {"bwrap": "bubblewrap", "unshare": "unshare"}[tool]
+    label = {"bwrap": "bubblewrap", "unshare": "unshare"}[tool]
+    assert f"Isolation: namespaces ({label}): network, processes, files;" in done.stdout
+    assert "files are not isolated" not in done.stdout
+    statuses = {c["id"]: c["status"] for c in result["checks"]}
+    assert {c: statuses[c] for c in SERVER_CHECKS} == {c: "passed" for c in SERVER_CHECKS}, done.stdout
+    seen = probed(full)
+    assert set(seen) == EXPECTED_PROBES[world.name], seen  # every probe ran, and said what it saw
+    assert world.secret not in full  # nothing of the outside reached the report
+    assert not world.marker.exists() and not world.accepted()
+    CONCLUSIONS[world.name](seen)
+
+
+def _no_secret_file(seen):
+    assert denied(seen["secret"]), seen
+
+
+def _no_batch(seen):
+    assert denied(seen["batch"]) and denied(seen["neighbour"]), seen
+    assert "alice" not in seen["parent"] and "bob" not in seen["parent"], seen  # its own copies at most
+
+
+def _no_output(seen):
+    assert denied(seen["out"]) and denied(seen["gradebook"]), seen
+
+
+def _no_marker(seen):
+    assert denied(seen["marker"]), seen
+
+
+def _no_grader_processes(seen):
+    assert SECRET_ENV not in seen["environ"] and denied(seen["test_cmdline"]), seen
+    assert "pytest" not in seen["cmdlines"] and "grader\\x00check" not in seen["cmdlines"], seen
+
+
+def _no_socket(seen):
+    assert denied(seen["socket"]), seen
+
+
+def _not_root(seen):
+    assert outside_uid(seen["uid"]) not in (0, None), seen
+    assert denied(seen["shadow"]) and denied(seen["home"]), seen
+    visible = set(ast.literal_eval(seen["root_home"])) if not denied(seen["root_home"]) else set()
+    needed = {Path(p).relative_to("/root").parts[0] for p in (sys.prefix, sys.base_prefix)
+              if Path(p).is_relative_to("/root")}
+    assert visible <= needed, seen  # only the folders leading to the interpreter
+
+
+EXPECTED_PROBES = {"reads_outside": {"secret"}, "lists_batch": {"parent", "batch", "neighbour"},
+                   "reads_output": {"out", "gradebook"}, "writes_marker": {"marker"},
+                   "reads_proc": {"environ", "test_cmdline", "cmdlines"}, "unix_socket": {"socket"},
+                   "who_am_i": {"uid", "shadow", "root_home", "home"}}
+CONCLUSIONS = {"reads_outside": _no_secret_file, "lists_batch": _no_batch, "reads_output": _no_output,
+               "writes_marker": _no_marker, "reads_proc": _no_grader_processes, "unix_socket": _no_socket,
+               "who_am_i": _not_root}
+
+
+@pytest.mark.parametrize("world", ["reads_outside"], indirect=True)
+def test_without_namespaces_the_probe_does_see_the_outside(world):
+    """The control: the probes can fail (with process groups the program reads what the grading user reads)."""
+    done, result, full = world.grade(None, isolation="process")
+    assert result["isolation"] == "process-group" and result["protections"] == []
+    assert probed(full)["secret"] == ascii(world.secret.encode())
+    assert "files are not isolated" in done.stdout
+
+
+# ------------------------------------------------------- refusing to grade a class unprotected
+@pytest.mark.parametrize("how", ["--isolation process", "no namespaces here"])
+def test_batch_refuses_to_grade_without_file_isolation(tmp_path, how):
+    root, out = tmp_path / "class", tmp_path / "out"
+    (root / "empty").mkdir(parents=True)  # ungradable: the batch itself, not a grading, is under test
+    args = ["batch", root, "--out", out, "--plain"]
+    env = dict(os.environ)
+    if how == "no namespaces here":
+        env[TOOL_VAR] = "none"  # neither bwrap nor unshare: auto falls back to process groups
+    else:
+        args += ["--isolation", "process"]
+    done = run_grader(*args, env=env)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "--unsafe" in done.stderr, done.stderr
+    assert not out.exists()  # refused before anything was written
+    done = run_grader(*args, "--unsafe", env=env)
+    assert done.returncode == 1, done.stdout + done.stderr  # graded: the empty entry is ungradable
+    assert (out / "gradebook.sqlite").is_file()
+
+
+def test_check_says_when_files_are_not_isolated(tmp_path):
+    env = {**os.environ, TOOL_VAR: "none"}
+    done = run_grader("check", ROOT / "reference" / "chat" / "server.py", "--out", tmp_path / "r", "--plain", env=env)
+    assert done.returncode == 1, done.stdout + done.stderr  # no client: its checks are skipped
+    assert "Isolation: process group: none;" in done.stdout
+    assert "Warning: files are not isolated" in done.stdout
+
+
+def test_the_view_holds_the_runtime_and_the_copies_only(tmp_path):
+    from grader.isolation.namespace import pod_view
+
+    view = pod_view(tmp_path)
+    paths = {path for _kind, path, _extra in view}
+    assert ("rw", str(tmp_path), None) in view and [k for k, p, _ in view if k == "rw"] == ["rw"]
+    assert {"/proc", "/dev", "/tmp", "/usr"} <= paths
+    assert not paths & {"/", "/home", "/root", "/etc", "/var", "/work", "/etc/shadow", "/etc/gshadow"}
+    assert not [p for p in paths if p.startswith("/etc/") and ("shadow" in p or "ssh" in p or "sudo" in p)]
+    assert str(ROOT) not in paths and all(not p.startswith(str(ROOT / "tests")) for p in paths)
+    # What the interpreter needs is in, read-only, after the private /tmp that could hide it.
+    kinds = {path: kind for kind, path, _extra in view}
+    for needed in (sys.base_prefix, str(ROOT / "grader" / "isolation" / "shim")):
+        assert any(needed == p or needed.startswith(p + "/") for p in paths if kinds[p] == "ro"), needed
+    order = [path for _kind, path, _extra in view]
+    assert order.index("/tmp") < order.index(str(tmp_path))

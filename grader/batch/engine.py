@@ -24,7 +24,7 @@ from grader.batch.export import write_outputs
 from grader.batch.keys import content_hash, grader_build, grading_key, lab_identity
 from grader.batch.shard import Shard
 from grader.model.lab import builtin_lab_path
-from grader.isolation.pods import check_isolation
+from grader.isolation.pods import check_files_isolated
 from grader.batch.similarity import fingerprints
 
 GRADEBOOK = "gradebook.sqlite"
@@ -45,6 +45,7 @@ class BatchOptions:
     lab: Path | None = None        # --lab; None: the default built-in lab
     similarity: float = 0.5        # pairs at least this alike are listed
     moodle_worksheet: Path | None = None  # Moodle's grading worksheet to fill in (else the basic columns)
+    unsafe: bool = False           # --unsafe: grade even without file isolation
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class Summary:
 
 def list_class(options):
     """The class folder's entries (UsageError if it is missing or empty), before anything is written."""
-    check_isolation(options.isolation)
+    check_files_isolated(options.isolation, options.unsafe)
     return list_entries(options.class_folder, exclude=[options.out])
 
 

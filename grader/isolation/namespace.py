@@ -1,4 +1,4 @@
-"""Pods in Linux namespaces: a user, network and PID namespace per check.
+"""Pods in Linux namespaces: network, PID, mount (and user) namespaces per grading session.
 
 Inside, a small init (``grader/shim/pod_init.py``) starts the student's
 programs and connects the robots' sockets, so that:
@@ -8,11 +8,14 @@ programs and connects the robots' sockets, so that:
 * the student's code cannot see or signal the grader (it is outside the PID
   namespace);
 * teardown is total: when the pod's init ends, the kernel kills every
-  process of the namespace, double-forked daemons included.
+  process of the namespace, double-forked daemons included;
+* the student's code sees a minimal file system (``pod_view``): the
+  system's runtime and the interpreter read-only, a private /tmp, its own
+  copies writable, and nothing else of the machine; when the grader is
+  root, it runs as nobody.
 
-Bubblewrap is used when installed (it also mounts the file system read-only
-except the grading's temporary folder); ``unshare`` from util-linux
-otherwise.
+Bubblewrap is used when installed; ``unshare`` from util-linux otherwise
+(then the pod's init builds the same view itself).
 """
 
 import errno
@@ -23,6 +26,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import uuid
 from functools import lru_cache
@@ -37,36 +41,155 @@ from grader.drive.wait import Deadline, poll_until
 POD_INIT = Path(__file__).parent / "shim" / "pod_init.py"
 
 
+POD_ENVIRONMENT = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+
+
+def _give(folder, uid, gid):
+    """Hand a submission's copy to the user its programs run as: they may write in it, as at home."""
+    os.chown(folder, uid, gid)
+    for parent, folders, files in os.walk(folder):
+        for name in folders + files:
+            os.chown(os.path.join(parent, name), uid, gid, follow_symlinks=False)
+
+
 class PodError(OSError):
     """The pod itself failed (its init died or did not answer): a grader problem."""
 
 
-def _needed_paths():
-    """Folders the pod must see although they are under /tmp (hidden by its private /tmp)."""
-    wanted = {Path(sys.executable).resolve().parent.parent, Path(sys.prefix), Path(sys.base_prefix),
-              Path(__file__).resolve().parents[1]}
-    return sorted(str(p) for p in wanted if str(p).startswith("/tmp/") and p.exists())
+# The system's runtime, read-only: what Python, its standard library and the
+# C library need.  Everything else of the machine stays out of sight.
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# /etc: names (passwd, group), the loader, name resolution for the loopback,
+# time zone, locale, certificates.  Not shadow, not keys, not the rest.
+ETC_ALLOWED = ("hosts", "hostname", "host.conf", "gai.conf", "nsswitch.conf", "resolv.conf", "passwd", "group",
+               "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "locale.alias", "locale.conf",
+               "mime.types", "ssl/certs", "ca-certificates", "ca-certificates.conf", "protocols", "services")
+DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+NOBODY = 65534
+
+
+def run_as():
+    """The uid and gid student programs run as: an unprivileged user when the grader is root, else None."""
+    if os.geteuid() != 0:
+        return None  # the user namespace maps them to the grading user, who is not root
+    try:
+        import pwd
+
+        entry = pwd.getpwnam("nobody")
+        return entry.pw_uid, entry.pw_gid
+    except (ImportError, KeyError):
+        return NOBODY, NOBODY
+
+
+def _python_paths():
+    """What the interpreter needs: the venv, the installation it comes from, the real binary's folder."""
+    real = Path(sys.executable).resolve()
+    wanted = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix), Path(sys.base_exec_prefix),
+              real.parent, Path(sys.executable).parent}
+    return [str(p) for p in wanted if p.exists()]
+
+
+def _under(path, folders):
+    return any(path == folder or path.startswith(folder.rstrip("/") + "/") for folder in folders)
+
+
+def pod_view(workdir):
+    """What a pod's programs see of the file system, as (kind, path, extra) entries, in mount order.
+
+    ``ro``: a folder or file of the machine, read-only, at the same path;
+    ``rw``: the grading's folder (the submission's copies), writable;
+    ``link``: a symbolic link (merged /usr systems: /lib -> usr/lib);
+    ``tmpfs``: a private, empty, writable folder; ``proc`` and ``dev``: the pod's own.
+    """
+    view, seen = [], []
+
+    def read_only(path):
+        path = os.path.normpath(path)
+        if not _under(path, seen) and os.path.exists(path):
+            view.append(("ro", path, None))
+            seen.append(path)
+
+    for folder in SYSTEM_DIRS:
+        if os.path.islink(folder):
+            view.append(("link", folder, os.readlink(folder)))
+        else:
+            read_only(folder)
+    for name in ETC_ALLOWED:
+        read_only(os.path.join("/etc", name))
+    for target in ("/etc/ssl/certs", "/etc/localtime"):  # links into /usr/share, or elsewhere in /etc
+        if os.path.islink(target):
+            read_only(os.path.realpath(target))
+    view += [("proc", "/proc", None), ("dev", "/dev", None), ("tmpfs", "/tmp", None)]
+    # After /tmp: these may live under it (a venv in /tmp), and must show through.
+    for path in sorted(_python_paths(), key=len):
+        read_only(path)
+    read_only(str(Path(__file__).resolve().parent / "shim"))
+    view.append(("rw", str(workdir), None))
+    return view
+
+
+def _bwrap_args(view):
+    args, made = [], {"/"}
+    for kind, path, extra in view:
+        # Folders leading to a mount point: bubblewrap (as root) would make them 0700, closed to nobody.
+        parents = list(Path(path).parents)[::-1][1:]
+        for parent in map(str, parents):
+            if parent not in made:
+                args += ["--perms", "0755", "--dir", parent]
+                made.add(parent)
+        made.add(path)
+        if kind == "ro":
+            args += ["--ro-bind", path, path]
+        elif kind == "rw":
+            args += ["--bind", path, path]
+        elif kind == "link":
+            args += ["--symlink", extra, path]
+        elif kind == "tmpfs":
+            args += ["--perms", "1777", "--tmpfs", path]
+        elif kind == "proc":
+            args += ["--proc", path]
+        elif kind == "dev":
+            args += ["--dev", path]
+    return args
 
 
 def tool_command(tool, workdir):
-    """The command that opens the namespaces and runs the pod's init."""
+    """The command that opens the namespaces (and, with bubblewrap, builds the pod's file system).
+
+    With ``unshare``, the pod's init builds the same view itself (``pod_view``,
+    passed to it as JSON): bind mounts on a fresh root, then pivot_root.
+    When the grader is root no user namespace is opened: the pod's init
+    stays root to build the view, and starts student programs as nobody,
+    who is nobody outside the pod too.
+    """
+    privileged = os.geteuid() == 0
     if tool == "bwrap":
-        visible = [arg for path in _needed_paths() for arg in ("--ro-bind", path, path)]
         # --as-pid-1: our init is the namespace's PID 1, which a student's
         # program cannot kill (PID 1 ignores signals it has no handler for).
-        return ["bwrap", "--unshare-user", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-                "--die-with-parent", "--new-session", "--as-pid-1",
-                # The machine read-only, a private /tmp, the grading's folder writable.
-                "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", *visible,
-                "--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
-    return ["unshare", "--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child",
-            "--mount", "--mount-proc"]
+        return ["bwrap", *([] if privileged else ["--unshare-user"]), "--unshare-net", "--unshare-pid",
+                "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session", "--as-pid-1",
+                *_bwrap_args(pod_view(workdir)), "--chdir", str(workdir)]
+    return ["unshare", *([] if privileged else ["--user", "--map-root-user"]), "--net", "--pid", "--ipc", "--uts",
+            "--fork", "--kill-child", "--mount", "--propagation", "private"]
+
+
+def pod_spec(tool, workdir):
+    """What the pod's init is told: the view to build (unshare) and the user to run programs as."""
+    ids = run_as()
+    return {"view": pod_view(workdir) if tool == "unshare" else None, "uid": ids and ids[0], "gid": ids and ids[1],
+            "chdir": str(workdir)}
+
+
+TOOL_VAR = "CHATLAB_POD_TOOL"  # 'bwrap' or 'unshare': try only that one (the tests force each path)
 
 
 @lru_cache(maxsize=None)
 def available_tool():
     """'bwrap' or 'unshare' if it can open the namespaces here, else None (tried once per process)."""
+    forced = os.environ.get(TOOL_VAR, "")
     for tool in ("bwrap", "unshare"):
+        if forced and tool != forced:
+            continue
         if shutil.which(tool) is None:
             continue
         probe = tool_command(tool, "/tmp")
@@ -112,12 +235,24 @@ class NamespacePod:
         self._exits = {}
         self._next_id = 0
         self._closed = False
+        spec = pod_spec(tool, workdir)
+        self.run_as = run_as()
+        self.new_root = None
+        if spec["view"]:
+            # Where the init assembles the pod's root before pivoting into it; empty again once it has.
+            self.new_root = spec["new_root"] = tempfile.mkdtemp(prefix="chatlab-root-")
+        if self.run_as:
+            # The programs run as nobody: they may enter the grading's folder
+            # (their copies are theirs, see start) but not list it.
+            os.chmod(workdir, 0o711)
         self.control, inner = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        command = [*tool_command(tool, workdir), sys.executable, "-I", "-S", str(POD_INIT), str(inner.fileno())]
+        command = [*tool_command(tool, workdir), sys.executable, "-I", "-S", str(POD_INIT), str(inner.fileno()),
+                   json.dumps(spec)]
         try:
+            # The init's environment is PID 1's, which /proc shows: nothing of the grader's.
             self.process = subprocess.Popen(command, pass_fds=(inner.fileno(),), stdin=subprocess.DEVNULL,
                                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                            start_new_session=True)
+                                            start_new_session=True, env=POD_ENVIRONMENT)
         finally:
             inner.close()
         self._reader = threading.Thread(target=self._read, name="pod-control", daemon=True)
@@ -234,6 +369,8 @@ class NamespacePod:
         return pid
 
     def start(self, script, *, role, root, **options):
+        if self.run_as:
+            _give(root, *self.run_as)
         token = f"{self.token}-{len(self.programs)}"
         program = Program(script, role=role, root=root, token=token, limits=self.limits, launcher=self.launch,
                           **options)
@@ -276,3 +413,8 @@ class NamespacePod:
         if self.process.stderr:
             self.process.stderr.close()
         self.programs.clear()
+        if self.new_root:
+            try:
+                os.rmdir(self.new_root)
+            except OSError:
+                pass

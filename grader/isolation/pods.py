@@ -16,6 +16,22 @@ def check_isolation(isolation):
                          "(install bubblewrap, or allow unprivileged user namespaces); use --isolation auto")
 
 
+def check_files_isolated(isolation, unsafe=False):
+    """Raise UsageError unless ``isolation`` keeps other people's programs from this machine's files.
+
+    For ``grader batch``: grading a class runs code its author never showed
+    anyone; with process groups it would run with the instructor's rights.
+    ``unsafe`` says the instructor knows.
+    """
+    check_isolation(isolation)
+    if unsafe or (isolation != "process" and available_tool() is not None):
+        return
+    why = ("--isolation process" if isolation == "process"
+           else "no namespaces here (install bubblewrap, or allow unprivileged user namespaces)")
+    raise UsageError(f"{why}: the students' programs would run with your rights and could read every file you "
+                     "can, each other's work included; add --unsafe to grade anyway")
+
+
 def make_pod(isolation, limits, workdir):
     """A pod for ``isolation``: namespaces where they work (auto), else process groups."""
     if isolation in ("auto", "namespaces"):

@@ -67,6 +67,17 @@ class CheckResult:
         }
 
 
+# What each isolation keeps a student's programs from (grader.isolation.namespace):
+# network: their own loopback, nothing outside reachable; processes: their own
+# PID namespace, the grader out of sight; files: a minimal view of the machine.
+PROTECTIONS = {"namespaces": ("network", "processes", "files"), "process-group": ()}
+
+
+def protections(isolation):
+    """The protections an isolation value ('namespaces (bubblewrap)', 'process-group') stands for."""
+    return PROTECTIONS.get(str(isolation or "").partition(" (")[0], ())
+
+
 @dataclass
 class GradingResult:
     """Everything known about one grading of one submission."""
@@ -110,6 +121,8 @@ class GradingResult:
             # DESIGN.md: "namespaces" or "process-group"; the tool ("bubblewrap", "unshare") beside it.
             "isolation": self.isolation.partition(" (")[0],
             "isolation_tool": self.isolation.partition(" (")[2].rstrip(")"),
+            # What the student's programs were kept from: ["network", "processes", "files"], or none.
+            "protections": list(protections(self.isolation)),
             "lab_version": self.lab_version,
             "grader_version": self.grader_version,
             "files": self.files,

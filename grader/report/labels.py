@@ -7,6 +7,7 @@ renderers are imported.
 """
 
 from grader.i18n import _
+from grader.model.results import protections
 
 
 def status_label(status):
@@ -31,9 +32,19 @@ def kind_label(kind):
 
 
 def isolation_label(isolation):
-    """'namespaces (bubblewrap)' -> the words for it; the tool's name in brackets stays as it is."""
+    """'namespaces (bubblewrap)' -> the words for it and what it kept the programs from.
+
+    'namespaces (bubblewrap): network, processes, files'; 'process group: none'.
+    The tool's name in brackets stays as it is.
+    """
     isolation = str(isolation or "")
     for key, label in (("namespaces", _("namespaces")), ("process-group", _("process group"))):
         if isolation.startswith(key):
-            return label + isolation[len(key):]
+            return label + isolation[len(key):] + ": " + protections_label(isolation)
     return isolation
+
+
+def protections_label(isolation):
+    """The protections of an isolation, as words: 'network, processes, files', or 'none'."""
+    words = {"network": _("network"), "processes": _("processes"), "files": _("files")}
+    return ", ".join(words[name] for name in protections(isolation)) or _("none")

@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.i18n import _
+from grader.model.results import protections
 from grader.report.labels import isolation_label, status_label
 from grader.report.sanitize import for_terminal, one_line
 
@@ -49,6 +50,9 @@ def render(result, *, plain=False, width=110, report_path=None, written=()):
     footer = _("Isolation: {isolation}; graded in {s:.1f} s.").format(
         isolation=isolation_label(result.isolation), s=result.duration_s)
     lines.append(Text(footer, style="dim"))
+    if "files" not in protections(result.isolation):
+        lines.append(Text(_("Warning: files are not isolated: the student's programs ran with your rights "
+                            "and could read and write every file you can."), style="bold"))
     if report_path:
         lines.append(Text(_("Report: {path}").format(path=report_path)))
     if written:

@@ -1,7 +1,11 @@
 """The first process of a pod: runs inside fresh user, network and PID namespaces.
 
-Started by the grader as ``bwrap ... python -I -S pod_init.py FD`` or
-``unshare ... python -I -S pod_init.py FD``.  FD is one end of a
+Started by the grader as ``bwrap ... python -I -S pod_init.py FD SPEC`` or
+``unshare ... python -I -S pod_init.py FD SPEC``.  SPEC (JSON) says which
+user to run student programs as and, on the ``unshare`` path, the view of
+the file system to build (``grader.isolation.namespace.pod_view``): bind
+mounts on a fresh tmpfs, pivot_root into it, the old root detached, so
+nothing else of the machine is reachable.  FD is one end of a
 SOCK_SEQPACKET socket pair; each message is a JSON request, with file
 descriptors attached where it needs them:
 
@@ -17,6 +21,7 @@ namespace's init (or bubblewrap's only child) its end kills every process
 left in the pod, double-forked daemons included.  Standard library only.
 """
 
+import ctypes
 import errno
 import fcntl
 import json
@@ -33,6 +38,105 @@ SIOCSIFFLAGS = 0x8914
 IFF_UP = 0x1
 MAX_FDS = 8
 
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
+MNT_DETACH = 2
+# statvfs flag -> mount flag: a read-only remount in a user namespace must
+# keep the flags the mount already has (the kernel locks them).
+KEPT_FLAGS = ((os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC),
+              (os.ST_NOATIME, MS_NOATIME), (os.ST_NODIRATIME, MS_NODIRATIME), (os.ST_RELATIME, MS_RELATIME))
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "i686": 217, "i386": 217, "armv7l": 218,
+                  "ppc64le": 203, "s390x": 217}
+PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_SECUREBITS = 4, 38, 28
+PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
+SECBIT_NOROOT, SECBIT_NOROOT_LOCKED = 1, 2
+DEVICE_LINKS = {"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/proc/self/fd/1",
+                "stderr": "/proc/self/fd/2"}
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result, what):
+    if result != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, f"{what}: {os.strerror(code)}")
+
+
+def mount(source, target, fstype=None, flags=0, data=None):
+    encode = lambda text: None if text is None else os.fsencode(text)  # noqa: E731
+    _check(_libc.mount(encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags), encode(data)),
+           f"mount {source} on {target}")
+
+
+def _mount_point(target, like):
+    if os.path.isdir(like):
+        os.makedirs(target, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if not os.path.exists(target):
+            open(target, "w").close()
+
+
+def _bind(source, target, read_only):
+    _mount_point(target, source)
+    mount(source, target, None, MS_BIND | MS_REC)
+    if read_only:
+        kept = os.statvfs(target).f_flag
+        flags = MS_REMOUNT | MS_BIND | MS_RDONLY
+        flags |= sum(mount_flag for stat_flag, mount_flag in KEPT_FLAGS if kept & stat_flag)
+        mount(None, target, None, flags)
+
+
+def _devices(target):
+    mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755")
+    for name in ("null", "zero", "full", "random", "urandom", "tty"):
+        if os.path.exists(f"/dev/{name}"):
+            _bind(f"/dev/{name}", os.path.join(target, name), read_only=False)
+    for name, points_to in DEVICE_LINKS.items():
+        os.symlink(points_to, os.path.join(target, name))
+    os.mkdir(os.path.join(target, "shm"))
+    mount("tmpfs", os.path.join(target, "shm"), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
+
+
+def build_root(view, new_root):
+    """Make ``view`` the whole file system of this mount namespace (the ``unshare`` path)."""
+    mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing we mount reaches the machine
+    mount("tmpfs", new_root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755")
+    for kind, path, extra in view:
+        target = new_root + path
+        if kind == "ro" or kind == "rw":
+            _bind(path, target, read_only=kind == "ro")
+        elif kind == "link":
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            os.symlink(extra, target)
+        elif kind == "tmpfs":
+            os.makedirs(target, exist_ok=True)
+            mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
+        elif kind == "proc":
+            os.makedirs(target, exist_ok=True)
+            mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        elif kind == "dev":
+            os.makedirs(target, exist_ok=True)
+            _devices(target)
+    os.chdir(new_root)
+    number = SYS_PIVOT_ROOT.get(os.uname().machine)
+    if number is None:
+        os.chroot(".")  # an architecture we have no number for: the old root stays mounted, out of reach
+    else:
+        # pivot_root(".", "."): the old root ends up on top of the new one; detach it.
+        _check(_libc.syscall(ctypes.c_long(number), b".", b"."), "pivot_root")
+        _check(_libc.umount2(b".", MNT_DETACH), "detach the old root")
+    os.chdir("/")
+    mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    mount(None, "/dev", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC)
+
+
+def _drop_root_powers():
+    """In a student program, before exec: uid 0 of a user namespace gets no capabilities from exec."""
+    _libc.prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED, 0, 0, 0)  # EPERM without caps: fine
+    _libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+
 
 def bring_up_loopback():
     """A new network namespace has its loopback down (unshare); bubblewrap brings it up itself."""
@@ -44,8 +148,9 @@ def bring_up_loopback():
 
 
 class Init:
-    def __init__(self, control):
+    def __init__(self, control, uid=None, gid=None):
         self.control = control
+        self.uid, self.gid = uid, gid
         self.children = {}  # pid -> spawn id
         self.selector = selectors.DefaultSelector()
         self.wakeup_r, wakeup_w = os.pipe()
@@ -83,7 +188,9 @@ class Init:
             process = subprocess.Popen(
                 request["argv"], env=env, cwd=request["cwd"],
                 stdin=received.get("stdin", subprocess.DEVNULL), stdout=received.get("stdout"),
-                stderr=received.get("stderr"), pass_fds=passed, start_new_session=True)
+                stderr=received.get("stderr"), pass_fds=passed, start_new_session=True,
+                user=self.uid, group=self.gid, extra_groups=[] if self.uid is not None else None,
+                preexec_fn=_drop_root_powers)
         except OSError as exc:
             self.reply({"op": "spawned", "id": request["id"], "error": str(exc)})
         else:
@@ -147,8 +254,16 @@ class Init:
 
 def main():
     control = socket.socket(fileno=int(sys.argv[1]))
+    spec = json.loads(sys.argv[2])
     bring_up_loopback()
-    Init(control).run()
+    if spec.get("view"):
+        build_root(spec["view"], spec["new_root"])
+    os.chdir(spec["chdir"])
+    # Our /proc/1 files (environ, cmdline, fds) stay closed to the students'
+    # programs even where they run as our uid; no exec of theirs gains privileges.
+    _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    Init(control, spec.get("uid"), spec.get("gid")).run()
 
 
 if __name__ == "__main__":
