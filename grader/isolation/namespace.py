@@ -240,7 +240,7 @@ class NamespacePod:
         self.new_root = None
         if spec["view"]:
             # Where the init assembles the pod's root before pivoting into it; empty again once it has.
-            self.new_root = spec["new_root"] = tempfile.mkdtemp(prefix="chatlab-root-")
+            self.new_root = spec["new_root"] = tempfile.mkdtemp(prefix="grader-root-")
         if self.run_as:
             # The programs run as nobody: they may enter the grading's folder
             # (their copies are theirs, see start) but not list it.

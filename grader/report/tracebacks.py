@@ -4,7 +4,7 @@ What the programs write to stderr, and what the shim reports of a crash,
 are kept raw in the results (staff may need every frame).  The reports show
 them through here: only the student's own frames (not the interpreter's
 ``threading.py``, not the grader's shim), with paths relative to the
-submission instead of the grader's temporary copy (``/tmp/chatlab-…/run9/``),
+submission instead of the grader's temporary copy (``/tmp/grader-…/run9/``),
 and each distinct traceback once per check.
 
 Pure functions of text and of a CheckResult; no renderer-specific escaping.
@@ -18,7 +18,7 @@ _THREAD = re.compile(r"^Exception (?:in thread .*|ignored in: .*):$")
 _CHAINS = ("During handling of the above exception, another exception occurred:",
            "The above exception was the direct cause of the following exception:")
 # The grader's temporary copy of the submission, up to and including its run folder.
-_COPY = re.compile(r"""(?:[A-Za-z]:)?[^\s"'<>()]*?[/\\]chatlab-[\w.-]+[/\\](?:run\d*[/\\])?""")
+_COPY = re.compile(r"""(?:[A-Za-z]:)?[^\s"'<>()]*?[/\\]grader-[\w.-]+[/\\](?:run\d*[/\\])?""")
 _FRAME = re.compile(r'^  File "(?P<path>[^"]*)", line \d+')
 # Frames that are not the student's: the interpreter's library, installed packages, the grader itself.
 _NOT_STUDENT = re.compile(r"""[/\\]lib[/\\](?:python[\d.]*|pypy[\d.]*)[/\\]|^<frozen |[/\\](?:site|dist)-packages[/\\]"""

@@ -81,9 +81,9 @@ def test_labels_have_a_background_the_lifelines_stop_at():
 def test_error_boxes_show_the_exception_line():
     set_language("en")
     traceback = ("Exception in thread Thread-1 (handle):\nTraceback (most recent call last):\n"
-                 '  File "/tmp/chatlab-a/run1/server.py", line 3, in handle\n    int(x)\n'
+                 '  File "/tmp/grader-a/run1/server.py", line 3, in handle\n    int(x)\n'
                  "ValueError: invalid literal for int() with base 10: 'x'\n")
     check = _failed({}, [Event(0.0, "Alice", "send", "x\n"), Event(0.1, "server", "stderr", traceback)])
     box = re.search(r'<g class="note err">.*?</g>', sequence_diagram(check), re.S).group()
     assert "ValueError: invalid literal" in box
-    assert "Traceback" not in box and "chatlab-" not in box and "Exception in thread" not in box
+    assert "Traceback" not in box and "grader-" not in box and "Exception in thread" not in box

@@ -9,7 +9,7 @@ Traceback (most recent call last):
     self.run()
   File "/usr/lib/python3.11/threading.py", line 982, in run
     self._target(*self._args, **self._kwargs)
-  File "/tmp/chatlab-5lg8hm1e/run9/server.py", line 24, in handle
+  File "/tmp/grader-5lg8hm1e/run9/server.py", line 24, in handle
     data = conn.recv(1024)
            ^^^^^^^^^^^^^^^
   File "/home/me/kit/grader/isolation/shim/bootstrap.py", line 198, in wrapper
@@ -19,21 +19,21 @@ ConnectionResetError: [Errno 104] Connection reset by peer
 """
 PIPE_TB = """Exception in thread Thread-1 (handle):
 Traceback (most recent call last):
-  File "/tmp/chatlab-5lg8hm1e/run9/server.py", line 27, in handle
+  File "/tmp/grader-5lg8hm1e/run9/server.py", line 27, in handle
     broadcast(data, conn)
-  File "/tmp/chatlab-5lg8hm1e/run9/lib/util.py", line 15, in broadcast
+  File "/tmp/grader-5lg8hm1e/run9/lib/util.py", line 15, in broadcast
     c.send(msg)
 BrokenPipeError: [Errno 32] Broken pipe
 """
 CHAINED = """Traceback (most recent call last):
-  File "/tmp/chatlab-x/run1/server.py", line 3, in <module>
+  File "/tmp/grader-x/run1/server.py", line 3, in <module>
     int("x")
 ValueError: invalid literal for int() with base 10: 'x'
 
 During handling of the above exception, another exception occurred:
 
 Traceback (most recent call last):
-  File "/tmp/chatlab-x/run1/server.py", line 5, in <module>
+  File "/tmp/grader-x/run1/server.py", line 5, in <module>
     raise RuntimeError("bad port")
 RuntimeError: bad port
 """
@@ -45,7 +45,7 @@ def test_only_the_students_frames_with_relative_paths():
     assert traceback.exception == "ConnectionResetError: [Errno 104] Connection reset by peer"
     assert 'File "server.py", line 24, in handle' in traceback.text
     assert "data = conn.recv(1024)" in traceback.text
-    for gone in ("threading.py", "bootstrap.py", "chatlab-", "self.run()", "method(self"):
+    for gone in ("threading.py", "bootstrap.py", "grader-", "self.run()", "method(self"):
         assert gone not in traceback.text
 
 
@@ -65,8 +65,8 @@ def test_a_chained_traceback_is_one_and_its_last_line_explains():
 
 def test_plain_text_and_paths():
     assert exception_line("oops\nsomething broke\n") == "something broke"
-    assert short_paths("open('/tmp/chatlab-ab_c1/run12/names.txt')") == "open('names.txt')"
-    assert short_paths(r"C:\Users\x\AppData\Local\Temp\chatlab-q1\run3\server.py") == "server.py"
+    assert short_paths("open('/tmp/grader-ab_c1/run12/names.txt')") == "open('names.txt')"
+    assert short_paths(r"C:\Users\x\AppData\Local\Temp\grader-q1\run3\server.py") == "server.py"
     assert clean_text("no traceback here") == "no traceback here"
     assert clean_text(None) == ""
 
@@ -100,4 +100,4 @@ def test_a_traceback_in_what_was_received_is_not_repeated():
     check = CheckResult("server.starts", "t", "failed", 0, 1, details={"received": crash}, output=crash)
     errors = check_errors(check)
     assert errors.tracebacks == []
-    assert "chatlab-" not in errors.received and "RuntimeError: bad port" in errors.received
+    assert "grader-" not in errors.received and "RuntimeError: bad port" in errors.received
