@@ -70,7 +70,6 @@ def main():
     parser.add_argument("--verify", action="store_true", help="compare with `grader check` on each entry alone")
     args = parser.parse_args()
     from batch_class import full_class
-
     from grader.batch.entries import list_entries
     from grader.isolation.namespace import available_tool
 

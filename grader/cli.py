@@ -44,7 +44,8 @@ def build_parser():
     check.add_argument("--format", metavar="FORMATS", action="append",
                        help="report files to write into --out, comma-separated or repeated: html (default), md, "
                             "json, gradescope, junit, classroom")
-    check.add_argument("--lang", choices=("en", "ru"), default=None, help="language of the report (default: from the locale)")
+    check.add_argument("--lang", choices=("en", "ru"), default=None,
+                       help="language of the report (default: from the locale)")
     check.add_argument("--server", metavar="FILE", help="the server file, if the guess is wrong")
     check.add_argument("--client", metavar="FILE", help="the client file, if the guess is wrong")
     check.add_argument("--isolation", choices=("auto", "namespaces", "process"), default="auto",
@@ -98,11 +99,11 @@ def report_folder(path, out):
 
 
 def run_check(args, stdout):
+    from grader.engine.runner import grade
     from grader.i18n import set_language
     from grader.report.formats import parse_formats, write_reports
     from grader.report.sanitize import clean_data
     from grader.report.table import render
-    from grader.engine.runner import grade
 
     lang = args.lang or default_language()
     set_language(lang)
@@ -146,8 +147,8 @@ def run_batch(args, stdout, stderr):
     import signal
 
     from grader.batch.engine import GRADEBOOK, BatchOptions, default_workers, execute, finish, list_class, plan
-    from grader.batch.shard import parse_shard
     from grader.batch.gradebook import Gradebook
+    from grader.batch.shard import parse_shard
 
     shard = parse_shard(args.shard) if args.shard is not None else None
     if args.workers is not None and args.workers < 1:
@@ -222,8 +223,14 @@ class _Progress:
 
     def __init__(self, stream, total, reused, plain):
         from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                                   TimeRemainingColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self.stream, self.total, self.done, self.problems = stream, total, 0, 0
         self.bar = None

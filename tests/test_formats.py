@@ -5,10 +5,9 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import REFERENCE, run_grader
-from hostile import ANSI, SCRIPT, hostile_result
 from markdown_it import MarkdownIt
 
+from conftest import REFERENCE, run_grader
 from grader.errors import UsageError
 from grader.i18n import set_language
 from grader.report.classroom import render_classroom
@@ -19,6 +18,7 @@ from grader.report.junit import render_junit
 from grader.report.markdown import render_markdown
 from grader.report.summary import render_summary
 from grader.report.table import render
+from hostile import ANSI, SCRIPT, hostile_result
 
 FILES = {"html": "report.html", "md": "report.md", "json": "summary.json", "gradescope": "gradescope.json",
          "junit": "junit.xml", "classroom": "classroom.json"}
@@ -113,6 +113,7 @@ def english():
 
 
 # ------------------------------------------------------------ a real grading
+@pytest.mark.slow
 def test_one_flag_writes_every_format(graded_no_broadcast):
     graded = graded_no_broadcast("en")
     for name, filename in FILES.items():
@@ -121,6 +122,7 @@ def test_one_flag_writes_every_format(graded_no_broadcast):
     assert "Report:" in graded.stdout and "junit.xml" in graded.stdout
 
 
+@pytest.mark.slow
 def test_json_summary_follows_the_design_schema(graded_no_broadcast):
     graded = graded_no_broadcast("en")
     summary = json.loads((graded.report_dir / "summary.json").read_text(encoding="utf-8"))
@@ -129,6 +131,7 @@ def test_json_summary_follows_the_design_schema(graded_no_broadcast):
     assert summary["score"] == sum(c["score"] for c in summary["checks"]) < summary["max_score"]
 
 
+@pytest.mark.slow
 def test_gradescope_results(graded_no_broadcast):
     graded = graded_no_broadcast("en")
     data = json.loads((graded.report_dir / "gradescope.json").read_text(encoding="utf-8"))
@@ -141,6 +144,7 @@ def test_gradescope_results(graded_no_broadcast):
     assert sum(t["max_score"] for t in data["tests"]) == graded.result["max_score"]
 
 
+@pytest.mark.slow
 def test_junit_xml(graded_no_broadcast):
     graded = graded_no_broadcast("en")
     root = ET.parse(graded.report_dir / "junit.xml").getroot()
@@ -158,6 +162,7 @@ def test_junit_xml(graded_no_broadcast):
     assert all(float(c.get("time")) >= 0 for c in cases)
 
 
+@pytest.mark.slow
 def test_classroom_result(graded_no_broadcast):
     graded = graded_no_broadcast("en")
     data = json.loads((graded.report_dir / "classroom.json").read_text(encoding="utf-8"))
@@ -166,6 +171,7 @@ def test_classroom_result(graded_no_broadcast):
     assert sum(t["score"] for t in data["tests"]) == graded.result["score"]  # what the reporter sends
 
 
+@pytest.mark.slow
 def test_markdown_report(graded_no_broadcast):
     graded = graded_no_broadcast("en")
     text = (graded.report_dir / "report.md").read_text(encoding="utf-8")
@@ -190,6 +196,7 @@ def test_an_unknown_format_is_bad_usage_before_any_grading():
     assert done.stderr.strip().splitlines() == [done.stderr.strip()] and "docx" in done.stderr
 
 
+@pytest.mark.slow
 def test_only_the_chosen_formats_are_written(tmp_path):
     done = run_grader("check", REFERENCE, "--out", tmp_path, "--format", "md", "--plain")
     assert done.returncode == 0, done.stdout + done.stderr

@@ -10,8 +10,8 @@ import sys
 from html.parser import HTMLParser
 
 import pytest
-from conftest import REFERENCE, ROOT
 
+from conftest import REFERENCE, ROOT
 from grader import i18n
 from grader.i18n import _, set_language
 
@@ -162,6 +162,7 @@ def without_student_text(text):
     return re.sub(r"\b(server|client|static)\.\w+", "", text)  # check ids
 
 
+@pytest.mark.slow
 def test_russian_run_is_wholly_russian(graded_no_broadcast):
     graded = graded_no_broadcast("ru")
     terminal = without_student_text(graded.stdout)
@@ -179,6 +180,7 @@ def test_russian_run_is_wholly_russian(graded_no_broadcast):
     assert CYRILLIC.search(broadcast["hint"]) and CYRILLIC.search(broadcast["message"])
 
 
+@pytest.mark.slow
 def test_english_run_has_no_cyrillic_outside_student_text(graded_no_broadcast):
     graded = graded_no_broadcast("en")
     assert not CYRILLIC.search(graded.stdout), graded.stdout
@@ -189,6 +191,7 @@ def test_english_run_has_no_cyrillic_outside_student_text(graded_no_broadcast):
         assert not CYRILLIC.search((graded.report_dir / name).read_text(encoding="utf-8")), name
 
 
+@pytest.mark.slow
 def test_machine_formats_follow_the_language(graded_no_broadcast):
     graded = graded_no_broadcast("ru")
     gradescope = json.loads((graded.report_dir / "gradescope.json").read_text(encoding="utf-8"))
@@ -209,7 +212,8 @@ def test_lab_module_strings_are_translated_at_collection(tmp_path):
     lab = ROOT / "labs" / "chat"
     done = subprocess.run(
         [sys.executable, "-m", "pytest", str(lab), "--rootdir", str(lab), "-c", str(lab / "pytest.ini"),
-         "--disable-plugin-autoload", "-p", "pytest_timeout", "-p", "grader.engine.plugin", "-p", "dump_hints", "--collect-only", "-q", "--submission", str(REFERENCE),
+         "--disable-plugin-autoload", "-p", "pytest_timeout", "-p", "grader.engine.plugin", "-p", "dump_hints",
+         "--collect-only", "-q", "--submission", str(REFERENCE),
          "--grader-lang", "ru"],
         capture_output=True, text=True, timeout=120, cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(tmp_path)}, stdin=subprocess.DEVNULL)
