@@ -1,18 +1,22 @@
-"""Wall time of `grader batch` on a generated class of 40+ mixed submissions, by worker count.
+"""Throughput of `grader batch` on the tests' class of 40+, and whether its verdicts equal `grader check`'s.
 
-    python bench/batch.py                      # workers 1, 2, 3, 4; then a rerun with no change, one change
-    python bench/batch.py --workers 2 --verify # also grade every entry alone with `grader check` and compare
+    python bench/batch.py                       # batch's default workers; then each entry alone with grader check
+    python bench/batch.py --workers 1 2 4       # one batch per worker count
+    python bench/batch.py --no-verify --reruns  # throughput only; plus a rerun with no change and with one
 
 The class is the test suite's (tests/batch_class.py): copies and variants of
 the fixture submissions, hostile ones, zips, Moodle folders and flat files,
-lab reports, and entries that cannot be graded.  Prints wall time and
-submissions per minute per worker count, whether every run gave the same
-verdicts, and with --verify whether they equal `grader check`'s on the same
-submission.  A benchmark, not a test: the machines here are shared and noisy.
+lab reports, and entries that cannot be graded.  Prints, per worker count,
+wall time and submissions per second, whether every run gave the same
+verdicts and (unless --no-verify) whether they equal those of `grader check`
+on each entry alone, listing the checks that differ.  Every grading is bounded
+(--timeout).  A benchmark, not a test: the machines here are shared and noisy.
 """
 
 import argparse
 import json
+import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -23,6 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from targets import become_subreaper, leftovers  # noqa: E402
 
 
 def verdicts(out):
@@ -37,14 +44,32 @@ def verdicts(out):
     return found
 
 
-def batch(folder, out, *extra):
+def bounded(command, timeout_s, cwd):
+    """Run ``command`` in a session of its own; on the deadline interrupt it (SIGINT), then kill its group."""
+    process = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGINT)
+        try:
+            stdout, stderr = process.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            stdout, stderr = process.communicate()
+        stderr += f"\n(interrupted after {timeout_s:.0f} s)"
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def batch(folder, out, timeout_s, *extra):
+    """Grade the class folder with `grader batch`; (wall seconds, CompletedProcess)."""
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "grader", "batch", str(folder), "--out", str(out), "--plain",
-                           *map(str, extra)], capture_output=True, text=True, stdin=subprocess.DEVNULL, cwd=ROOT)
+    done = bounded([sys.executable, "-m", "grader", "batch", str(folder), "--out", str(out), "--plain",
+                    *map(str, extra)], timeout_s, ROOT)
     return time.monotonic() - started, done
 
 
-def check_alone(entry, folder, scratch):
+def check_alone(entry, folder, scratch, timeout_s):
     """What `grader check` says about an entry (on what the batch grades: the entry unwrapped, unzipped)."""
     from grader.batch.resolve import Ungradable, resolve
 
@@ -53,65 +78,103 @@ def check_alone(entry, folder, scratch):
     except Ungradable:
         return ("ungradable", {})
     out = scratch / "check.json"
-    done = subprocess.run([sys.executable, "-m", "grader", "check", str(target), "--json", str(out), "--plain",
-                           "--out", str(scratch / "report")], capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, cwd=scratch)
+    done = bounded([sys.executable, "-m", "grader", "check", str(target), "--json", str(out), "--plain",
+                    "--out", str(scratch / "report")], timeout_s, scratch)
     if done.returncode == 2:
         return ("ungradable", {})
     if not out.exists():
         return ("error", {})
-    checks = {c["id"]: c["status"] for c in json.loads(out.read_text())["checks"]}
+    checks = {c["id"]: c["status"] for c in json.loads(out.read_text(encoding="utf-8"))["checks"]}
     return ("graded" if done.returncode in (0, 1) else "error", checks)
+
+
+def differences(alone, run):
+    """{entry: [what differs]} between `grader check` alone and a batch run."""
+    found = {}
+    for name, (status, checks) in alone.items():
+        got_status, got_checks = run.get(name, ("missing", {}))
+        if (status, checks) == (got_status, got_checks):
+            continue
+        if status != got_status:
+            found[name] = [f"status {status} alone, {got_status} in the batch"]
+        else:
+            found[name] = [f"{check}: {checks.get(check)} alone, {got_checks.get(check)} in the batch"
+                           for check in sorted(set(checks) | set(got_checks))
+                           if checks.get(check) != got_checks.get(check)]
+    return found
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 3, 4])
-    parser.add_argument("--verify", action="store_true", help="compare with `grader check` on each entry alone")
+    parser.add_argument("--workers", type=int, nargs="+", default=[None],
+                        help="worker counts to run the batch with (default: the batch's own default)")
+    parser.add_argument("--no-verify", action="store_true", help="skip grading each entry alone with grader check")
+    parser.add_argument("--reruns", action="store_true", help="also rerun with nothing changed, then one change")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds one batch may take (default 900)")
     args = parser.parse_args()
+    if any(w is not None and w < 1 for w in args.workers) or args.timeout <= 0:
+        parser.error("--workers must be >= 1 and --timeout > 0")
     from batch_class import full_class
-
+    from grader.batch.engine import default_workers
     from grader.batch.entries import list_entries
     from grader.isolation.namespace import available_tool
 
-    with tempfile.TemporaryDirectory() as scratch:
+    become_subreaper()
+    status = 0
+    with tempfile.TemporaryDirectory(prefix="bench-batch-") as scratch:
         scratch = Path(scratch)
         folder = scratch / "class"
         full_class(folder, with_namespaces=available_tool() is not None)
-        count = len(list_entries(folder))
-        print(f"class: {count} entries; isolation: {available_tool() or 'process groups'}")
+        entries = list_entries(folder)
+        count = len(entries)
+        print(f"class: {count} entries; isolation: {available_tool() or 'process groups'}; "
+              f"{len(os.sched_getaffinity(0))} cores", flush=True)
         runs = {}
         for workers in args.workers:
-            out = scratch / f"out-{workers}"
-            took, done = batch(folder, out, "--workers", workers)
-            if done.returncode not in (0, 1, 3):
-                sys.exit(f"grader batch failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
-            runs[workers] = verdicts(out)
-            statuses = Counter(status for status, _checks in runs[workers].values())
-            print(f"workers={workers}: {took:6.1f} s  {60 * count / took:5.1f} submissions/min  "
-                  f"exit={done.returncode}  {dict(sorted(statuses.items()))}", flush=True)
+            label = str(workers) if workers else f"{default_workers()} (default)"
+            out = scratch / f"out-{workers or 'default'}"
+            took, done = batch(folder, out, args.timeout, *(["--workers", workers] if workers else []))
+            if done.returncode not in (0, 1, 3) or not (out / "gradebook.sqlite").is_file():
+                print(f"grader batch failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
+                return 1
+            runs[label] = verdicts(out)
+            statuses = Counter(status for status, _checks in runs[label].values())
+            print(f"workers={label}: {took:6.1f} s  {count / took:5.2f} submissions/s  exit={done.returncode}  "
+                  f"{dict(sorted(statuses.items()))}", flush=True)
         first = next(iter(runs.values()))
         differing = {w: sorted(n for n in first if run.get(n) != first[n]) for w, run in runs.items()}
-        print("same verdicts in every run:", all(not d for d in differing.values()), differing)
-        last = scratch / f"out-{args.workers[-1]}"
-        took, done = batch(folder, last)
-        print(f"rerun, nothing changed: {took:.2f} s  ({done.stdout.splitlines()[0]})")
-        server = folder / "reference_copy" / "server.py"
-        server.write_text(server.read_text() + "\n# changed\n")
-        took, done = batch(folder, last)
-        print(f"rerun, one submission changed: {took:.2f} s  ({done.stdout.splitlines()[0]})")
-        if args.verify:
+        if len(runs) > 1:
+            print("same verdicts in every batch run:", all(not d for d in differing.values()), differing)
+        if args.reruns:
+            last = scratch / f"out-{args.workers[-1] or 'default'}"
+            took, done = batch(folder, last, args.timeout)
+            print(f"rerun, nothing changed: {took:.2f} s  ({(done.stdout.splitlines() or [''])[0]})")
+            server = folder / "reference_copy" / "server.py"
+            server.write_text(server.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+            took, done = batch(folder, last, args.timeout)
+            print(f"rerun, one submission changed: {took:.2f} s  ({(done.stdout.splitlines() or [''])[0]})")
+            runs["rerun"] = verdicts(last)
+        if not args.no_verify:
             alone = {}
-            for index, entry in enumerate(list_entries(folder)):
+            started = time.monotonic()
+            for index, entry in enumerate(entries):
                 work = scratch / f"alone-{index}"
                 work.mkdir()
-                alone[entry.name] = check_alone(entry, folder, work)
-            runs["rerun"] = verdicts(last)  # after the reruns: one entry changed and graded again
+                alone[entry.name] = check_alone(entry, folder, work, args.timeout)
+            print(f"grader check on each entry alone: {time.monotonic() - started:.1f} s", flush=True)
             for label, run in runs.items():
-                wrong = sorted(name for name in alone if alone[name] != run.get(name))
-                print(f"workers={label}: equal to `grader check` on each entry alone: "
-                      f"{len(alone) - len(wrong)} of {len(alone)}", wrong)
+                wrong = differences(alone, run)
+                print(f"workers={label}: equal to `grader check` on each entry alone: {len(alone) - len(wrong)} "
+                      f"of {len(alone)}")
+                for name, what in wrong.items():
+                    print(f"    {name}: {'; '.join(what)}")
+                status = status or (1 if wrong else 0)
+        left = leftovers()
+    if left:
+        print(f"processes left behind (killed): {left}")
+        status = 1
+    return status
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -16,9 +16,9 @@ from enum import IntEnum
 from pathlib import Path
 
 from grader import __version__
-from grader.model.lab import lab_path
 from grader.errors import GraderError, LabError, UsageError
 from grader.i18n import _
+from grader.model.lab import lab_path
 
 
 class Exit(IntEnum):
@@ -34,6 +34,9 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see: grader {self.prog.split()[-1]} --help)")
 
 
+LAB_HELP = "grade with this lab (a folder, or the name of a built-in lab) instead of the default one"
+
+
 def build_parser():
     parser = _Parser(prog="grader", description="Grade socket labs (servers and clients) by running them for real.")
     parser.add_argument("--version", action="version", version=f"grader {__version__}")
@@ -46,12 +49,13 @@ def build_parser():
                        help="report files to write into --out, comma-separated or repeated: html (default), md, "
                             "json, gradescope, junit, junit-github, classroom50 (written also when the submission "
                             "cannot be graded: 0 points and the reason)")
-    check.add_argument("--lang", choices=("en", "ru"), default=None, help="language of the report (default: from the locale)")
+    check.add_argument("--lang", choices=("en", "ru"), default=None,
+                       help="language of the report (default: from the locale)")
     check.add_argument("--server", metavar="FILE", help="the server file, if the guess is wrong")
     check.add_argument("--client", metavar="FILE", help="the client file, if the guess is wrong")
     check.add_argument("--isolation", choices=("auto", "namespaces", "process"), default="auto",
                        help="how to isolate the student's programs (default: auto)")
-    check.add_argument("--lab", metavar="DIR", help="grade with this lab (a folder, or the name of a built-in lab) instead of the default one")
+    check.add_argument("--lab", metavar="DIR", help=LAB_HELP)
     check.add_argument("--plain", action="store_true", help="no colours in the terminal table")
     report = commands.add_parser("report", help="render a stored result.json again (other formats, another "
                                                 "language), without grading")
@@ -65,7 +69,8 @@ def build_parser():
     watch.add_argument("--out", metavar="DIR", help="where to write the HTML report (default: reports/<submission>/)")
     for flag in ("--server", "--client"):
         watch.add_argument(flag, metavar="FILE", help=f"the {flag[2:]} file, if the guess is wrong")
-    watch.add_argument("--lang", choices=("en", "ru"), default=None, help="language of the report (default: from the locale)")
+    watch.add_argument("--lang", choices=("en", "ru"), default=None,
+                       help="language of the report (default: from the locale)")
     watch.add_argument("--isolation", choices=("auto", "namespaces", "process"), default="auto",
                        help="how to isolate your programs (default: auto)")
     watch.add_argument("--lab", metavar="DIR", help="grade with this lab (a folder, or the name of a built-in lab) "
@@ -96,7 +101,7 @@ def _add_class_commands(commands):
     batch.add_argument("--unsafe", action="store_true",
                        help="grade even where the students' programs would see your files (--isolation process, "
                             "or no namespaces on this machine)")
-    batch.add_argument("--lab", metavar="DIR", help="grade with this lab (a folder, or the name of a built-in lab) instead of the default one")
+    batch.add_argument("--lab", metavar="DIR", help=LAB_HELP)
     batch.add_argument("--plain", action="store_true", help="no progress bar: a line per submission")
     batch.add_argument("--moodle-worksheet", metavar="FILE",
                        help="Moodle's grading worksheet (.csv) to fill in: Grade and Feedback comments of every "
@@ -132,13 +137,13 @@ def report_folder(path, out):
 
 
 def run_check(args, stdout):
+    from grader.engine.runner import grade
     from grader.errors import SubmissionError
     from grader.i18n import set_language
+    from grader.model.text import localized
     from grader.report.formats import parse_formats, prepare, write_reports
     from grader.report.sanitize import clean_data
     from grader.report.table import render
-    from grader.engine.runner import grade
-    from grader.model.text import localized
 
     lang = args.lang or default_language()
     set_language(lang)
@@ -220,9 +225,9 @@ def run_watch(args, stdout):
 
     from grader.engine.runner import grade
     from grader.engine.watch import Graded, Grading, NotGraded, Stopped, Watch, scan
-    from grader.model.text import localized
     from grader.errors import SubmissionError
     from grader.i18n import set_language
+    from grader.model.text import localized
     from grader.report.formats import parse_formats, write_reports
     from grader.report.table import render
 
@@ -313,8 +318,8 @@ def run_batch(args, stdout, stderr):
     import signal
 
     from grader.batch.engine import GRADEBOOK, BatchOptions, default_workers, execute, finish, list_class, plan
-    from grader.batch.shard import parse_shard
     from grader.batch.gradebook import Gradebook
+    from grader.batch.shard import parse_shard
 
     shard = parse_shard(args.shard) if args.shard is not None else None
     if args.workers is not None and args.workers < 1:
@@ -408,8 +413,14 @@ class _Progress:
 
     def __init__(self, stream, total, reused, plain):
         from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                                   TimeRemainingColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self.stream, self.total, self.done, self.problems = stream, total, 0, 0
         self.bar = None

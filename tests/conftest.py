@@ -18,7 +18,82 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 REFERENCE = ROOT / "reference" / "chat"
-SEEDS = ROOT.parent / "shared" / "seeds"
+# The real lab reports: ../shared/seeds beside the clone (CI has a read-only copy there), or CHATLAB_SEEDS.
+SEEDS = Path(os.environ.get("CHATLAB_SEEDS") or ROOT.parent / "shared" / "seeds")
+
+
+def cores():
+    """The CPUs this process may run on (a container's or taskset's share, not the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def sessions_per_grading():
+    """Pytest sessions one grading runs at once: its own and one per lab.toml ``parallel`` file."""
+    from grader.model.lab import builtin_lab_path, load_lab
+
+    return 1 + len(load_lab(builtin_lab_path()).parallel)
+
+
+def grading_slots():
+    """How many gradings the suite runs at once: as many as fit the cores, at least one.
+
+    CHATLAB_GRADING_SLOTS overrides it (to measure, or on a machine where
+    the gradings are known to wait more than they compute).
+    """
+    given = os.environ.get("CHATLAB_GRADING_SLOTS", "").strip()
+    if given:
+        if not given.isdigit() or int(given) < 1:
+            raise pytest.UsageError(f"CHATLAB_GRADING_SLOTS must be a whole number >= 1, not {given!r}")
+        return int(given)
+    return max(1, cores() // sessions_per_grading())
+
+
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto`: one worker per core; the gradings among them are limited by their groups (below)."""
+    given = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
+    if given:
+        return None  # pytest-xdist's own hook reads it
+    return cores()
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (--dist loadgroup)
+def pytest_collection_modifyitems(config, items):
+    """Share the end-to-end gradings (marked slow) among grading_slots() xdist groups.
+
+    Each group runs on one worker, one test at a time, so never more than
+    grading_slots() gradings (each several pytest sessions) compete for the
+    cores, whatever -n says; the fast tests spread over the other workers.
+    A test that already names its group keeps it.
+    """
+    slots = grading_slots()
+    slow = [item for item in items if item.get_closest_marker("slow") and not item.get_closest_marker("xdist_group")]
+    for index, item in enumerate(slow):
+        # The users of a session-scoped grading share one worker, so it is graded once.
+        shared = SHARED_GRADINGS.intersection(getattr(item, "fixturenames", ()))
+        item.add_marker(pytest.mark.xdist_group(f"grading-{0 if shared else index % slots}"))
+
+
+SHARED_GRADINGS = {"graded_no_broadcast", "server_only"}  # session- and module-scoped fixtures that grade
+_running = None      # the test being set up, run or torn down
+_graded_by = {}      # node id -> the grader command it ran to the end
+
+
+def pytest_runtest_setup(item):
+    """Remember the test before any of its fixtures (session-scoped ones included) run."""
+    global _running
+    _running = item
+
+
+@pytest.fixture(autouse=True)
+def gradings_are_marked_slow(request):
+    """A test that grades end to end must be marked slow, or the fast tier would not be fast."""
+    yield
+    command = _graded_by.pop(request.node.nodeid, None)
+    if command and request.node.get_closest_marker("slow") is None:
+        pytest.fail(f"this test grades end to end (`grader {command}`): mark it @pytest.mark.slow", pytrace=False)
 
 
 def isolations():
@@ -58,8 +133,12 @@ class Graded:
 
 def run_grader(*args, cwd=None, timeout=120, env=None):
     """Run `python -m grader ARGS` and return the CompletedProcess."""
-    return subprocess.run([sys.executable, "-m", "grader", *map(str, args)], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "grader", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd or ROOT, timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+    # Exit 0 or 1 from check or batch: student programs ran (bad input is exit 2, before any).
+    if args and str(args[0]) in ("check", "batch") and done.returncode in (0, 1) and _running is not None:
+        _graded_by[_running.nodeid] = str(args[0])
+    return done
 
 
 def grade(path, tmp_path, *extra, timeout=120):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+
 def _schemas():
     # ../shared/schemas beside the repository (or beside a folder holding worktrees); CHATLAB_SCHEMAS overrides.
     if os.environ.get("CHATLAB_SCHEMAS"):

@@ -19,9 +19,9 @@ import time
 from urllib.parse import quote
 
 import pytest
+
 from batch_class import CHECKS, full_class, reference_folder, server_folder, small_class
 from conftest import ROOT, grade, run_grader
-
 from grader.batch.entries import list_entries
 from grader.batch.resolve import resolve
 from grader.isolation.namespace import available_tool
@@ -112,6 +112,7 @@ def test_merge_of_a_folder_without_gradebook_is_exit_2(tmp_path):
 
 
 # ------------------------------------------------------------------- small class
+@pytest.mark.slow
 def test_small_class_rerun_costs_nothing_and_one_change_regrades_one(tmp_path):
     root, out = tmp_path / "class", tmp_path / "out"
     expected = small_class(root)
@@ -146,6 +147,7 @@ def test_small_class_rerun_costs_nothing_and_one_change_regrades_one(tmp_path):
     assert f"{len(expected)} graded now" in forced.stdout, forced.stdout
 
 
+@pytest.mark.slow
 def test_a_changed_lab_regrades_everything_a_copy_nothing(tmp_path):
     root, out = tmp_path / "class", tmp_path / "out"
     root.mkdir()
@@ -162,6 +164,7 @@ def test_a_changed_lab_regrades_everything_a_copy_nothing(tmp_path):
     assert csv_rows(out)["anna"]["server.starts"] == "0" and csv_rows(out)["anna"]["max_score"] == "26"
 
 
+@pytest.mark.slow
 def test_shards_merged_equal_one_unsharded_run(tmp_path):
     root = tmp_path / "class"
     small_class(root)
@@ -198,6 +201,7 @@ def _slow_class(root, count=3):
 
 
 @pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "SIGINT twice, process groups"])
+@pytest.mark.slow
 def test_interrupt_keeps_what_is_done_and_leaves_nothing(tmp_path, how):
     """Ctrl-C, a job runner's SIGTERM, and an impatient second Ctrl-C (no grace: everything is killed)."""
     root, out = tmp_path / "class", tmp_path / "out"
@@ -223,6 +227,7 @@ def test_interrupt_keeps_what_is_done_and_leaves_nothing(tmp_path, how):
     assert not list(out.glob("**/*.partial"))
 
 
+@pytest.mark.slow
 def test_a_grading_over_its_budget_costs_only_its_budget(tmp_path):
     root, out = tmp_path / "class", tmp_path / "out"
     _slow_class(root, count=1)
@@ -239,6 +244,7 @@ def test_a_grading_over_its_budget_costs_only_its_budget(tmp_path):
 
 # ------------------------------------------------------------ the whole class
 @pytest.mark.timeout(1500)
+@pytest.mark.slow
 def test_a_class_of_40_gets_the_verdicts_of_grader_check(tmp_path):
     """Every entry's verdict is what `grader check` says about it; the outputs agree; a rerun runs nothing."""
     root, out = tmp_path / "class", tmp_path / "out"

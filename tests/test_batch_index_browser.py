@@ -11,11 +11,11 @@ import random
 import re
 
 import pytest
-from conftest import ROOT
-from test_report_browser import CHROMIUM, chromium
 
+from conftest import ROOT
 from grader.batch.export import write_outputs
 from grader.batch.gradebook import CheckRow, Gradebook, Record
+from test_report_browser import CHROMIUM, chromium
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None,
                                 reason="headless Chromium is not installed (apt-get install chromium)")

@@ -7,19 +7,19 @@ import sqlite3
 import zipfile
 
 import pytest
+
 from batch_class import markdown_report, moodle, reference_folder, renamed_variant, server_folder, zip_folder
 from conftest import REFERENCE, ROOT, SUBMISSIONS
-
 from grader.batch import unzip
 from grader.batch.entries import list_entries
 from grader.batch.export import class_view, grades_csv
+from grader.batch.gradebook import CheckRow, Gradebook, GradebookError, Record
 from grader.batch.keys import content_hash, lab_identity
 from grader.batch.resolve import Ungradable, resolve
 from grader.batch.shard import Shard, parse_shard
-from grader.errors import UsageError
-from grader.batch.gradebook import CheckRow, Gradebook, GradebookError, Record
-from grader.report.index import render_index
 from grader.batch.similarity import fingerprints, normalized_tokens, similar_pairs
+from grader.errors import UsageError
+from grader.report.index import render_index
 
 
 # ------------------------------------------------------------------ class folders

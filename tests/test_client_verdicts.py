@@ -19,6 +19,7 @@ import sys
 import tomllib
 
 import pytest
+
 from conftest import REFERENCE, ROOT, SUBMISSIONS, grade
 
 CLIENTS = SUBMISSIONS / "clients"
@@ -123,6 +124,7 @@ def test_message_tables_refer_to_listed_failures():
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.slow
 def test_client_fixture_verdicts(name, tmp_path):
     graded = grade(_submission(name, tmp_path / name), tmp_path)
     assert graded.result is not None, graded.stdout + graded.stderr
@@ -161,7 +163,8 @@ def test_client_fixture_verdicts(name, tmp_path):
         screen = "".join(e["text"] for e in full[check]["transcript"]
                          if e["who"] == "client" and e["kind"] == "stdout")
         for pattern in patterns:
-            assert re.search(pattern, screen), f"{name}: {check}: the client's screen lacks {pattern!r}: {screen[:300]!r}"
+            assert re.search(pattern, screen), \
+                f"{name}: {check}: the client's screen lacks {pattern!r}: {screen[:300]!r}"
 
 
 # ---------------------------------------------------------------- no client at all
@@ -174,6 +177,7 @@ def server_only(tmp_path_factory):
     return grade(folder, tmp_path)
 
 
+@pytest.mark.slow
 def test_server_only_skips_every_client_check(server_only):
     graded = server_only
     assert graded.result is not None, graded.stdout + graded.stderr
@@ -194,6 +198,7 @@ def test_server_only_skips_every_client_check(server_only):
     assert any("no client was found" in c["message"] for c in graded.full()["checks"])
 
 
+@pytest.mark.slow
 def test_server_only_says_no_client_on_every_client_check(server_only):
     """Not "can't check until client.starts passes": there is nothing to pass, the student must be told why."""
     messages = {c["id"]: c["message"] for c in server_only.result["checks"]}

@@ -4,12 +4,12 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from hostile import hostile_check
 
 from grader.i18n import set_language
+from grader.model.results import CheckResult, Event
 from grader.report import diagram
 from grader.report.diagram import sequence_diagram
-from grader.model.results import CheckResult, Event
+from hostile import hostile_check
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -159,6 +159,7 @@ def test_the_diagram_speaks_the_report_language():
     assert any("так и не дошло" in label for label in texts(root))
 
 
+@pytest.mark.slow
 def test_the_graded_failing_broadcast_draws_bob_missing_alices_message(graded_no_broadcast):
     """The real thing: no_broadcast graded through the CLI; its report shows the ✗ from Alice to Bob."""
     graded = graded_no_broadcast("en")

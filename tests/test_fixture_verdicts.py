@@ -13,6 +13,7 @@ import re
 import tomllib
 
 import pytest
+
 from conftest import ROOT, SUBMISSIONS, grade, isolations
 
 
@@ -92,6 +93,7 @@ def test_messages_refer_to_listed_failures():
 
 @pytest.mark.parametrize("isolation", isolations())
 @pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.slow
 def test_fixture_verdicts(name, isolation, tmp_path):
     graded = grade(SUBMISSIONS / name, tmp_path, "--isolation", isolation)
     assert graded.result is not None, graded.stdout + graded.stderr

@@ -5,10 +5,9 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import REFERENCE, run_grader
-from hostile import ANSI, SCRIPT, hostile_result
 from markdown_it import MarkdownIt
 
+from conftest import REFERENCE, run_grader
 from grader.errors import UsageError
 from grader.i18n import set_language
 from grader.report.formats import NAMES, parse_formats
@@ -18,6 +17,7 @@ from grader.report.junit import render_junit
 from grader.report.markdown import render_markdown
 from grader.report.summary import render_summary
 from grader.report.table import render
+from hostile import ANSI, SCRIPT, hostile_result
 
 FILES = {"html": "report.html", "md": "report.md", "json": "summary.json", "gradescope": "gradescope.json",
          "junit": "junit.xml", "junit-github": "junit-github.xml"}
@@ -97,6 +97,7 @@ def english():
 
 
 # ------------------------------------------------------------ a real grading
+@pytest.mark.slow
 def test_one_flag_writes_every_format(graded_no_broadcast):
     graded = graded_no_broadcast("en")
     for name, filename in FILES.items():
@@ -105,6 +106,7 @@ def test_one_flag_writes_every_format(graded_no_broadcast):
     assert "Report:" in graded.stdout and "junit.xml" in graded.stdout
 
 
+@pytest.mark.slow
 def test_json_summary_follows_the_design_schema(graded_no_broadcast):
     graded = graded_no_broadcast("en")
     summary = json.loads((graded.report_dir / "summary.json").read_text(encoding="utf-8"))
@@ -113,6 +115,7 @@ def test_json_summary_follows_the_design_schema(graded_no_broadcast):
     assert summary["score"] == sum(c["score"] for c in summary["checks"]) < summary["max_score"]
 
 
+@pytest.mark.slow
 def test_gradescope_results(graded_no_broadcast):
     graded = graded_no_broadcast("en")
     data = json.loads((graded.report_dir / "gradescope.json").read_text(encoding="utf-8"))
@@ -125,6 +128,7 @@ def test_gradescope_results(graded_no_broadcast):
     assert sum(t["max_score"] for t in data["tests"]) == graded.result["max_score"]
 
 
+@pytest.mark.slow
 def test_junit_xml(graded_no_broadcast):
     graded = graded_no_broadcast("en")
     root = ET.parse(graded.report_dir / "junit.xml").getroot()
@@ -168,6 +172,7 @@ def test_an_unknown_format_is_bad_usage_before_any_grading():
     assert done.stderr.strip().splitlines() == [done.stderr.strip()] and "docx" in done.stderr
 
 
+@pytest.mark.slow
 def test_only_the_chosen_formats_are_written(tmp_path):
     done = run_grader("check", REFERENCE, "--out", tmp_path, "--format", "md", "--plain")
     assert done.returncode == 0, done.stdout + done.stderr

@@ -27,6 +27,8 @@ import pytest
 from conftest import ROOT, SUBMISSIONS, grade, isolations, run_grader
 from grader.isolation.namespace import TOOL_VAR, available_tool
 
+pytestmark = pytest.mark.slow  # every test here grades end to end
+
 HOSTILE = SUBMISSIONS / "hostile"
 SERVER_CHECKS = [c for c in tomllib.loads((ROOT / "labs" / "chat" / "lab.toml").read_text(encoding="utf-8"))["points"]
                  if c.startswith("server.") or c == "static.threading"]

@@ -10,8 +10,8 @@ import sys
 from html.parser import HTMLParser
 
 import pytest
-from conftest import REFERENCE, ROOT
 
+from conftest import REFERENCE, ROOT
 from grader import i18n
 from grader.i18n import _, set_language
 
@@ -174,6 +174,7 @@ def without_student_text(text):
     return re.sub(r"\b(server|client|static)\.\w+", "", text)  # check ids
 
 
+@pytest.mark.slow
 def test_russian_run_is_wholly_russian(graded_no_broadcast):
     graded = graded_no_broadcast("ru")
     terminal = without_student_text(graded.stdout)
@@ -191,6 +192,7 @@ def test_russian_run_is_wholly_russian(graded_no_broadcast):
     assert CYRILLIC.search(broadcast["hint"]) and CYRILLIC.search(broadcast["message"])
 
 
+@pytest.mark.slow
 def test_english_run_has_no_cyrillic_outside_student_text(graded_no_broadcast):
     graded = graded_no_broadcast("en")
     assert not CYRILLIC.search(graded.stdout), graded.stdout
@@ -201,6 +203,7 @@ def test_english_run_has_no_cyrillic_outside_student_text(graded_no_broadcast):
         assert not CYRILLIC.search((graded.report_dir / name).read_text(encoding="utf-8")), name
 
 
+@pytest.mark.slow
 def test_machine_formats_follow_the_language(graded_no_broadcast):
     graded = graded_no_broadcast("ru")
     gradescope = json.loads((graded.report_dir / "gradescope.json").read_text(encoding="utf-8"))
@@ -214,14 +217,15 @@ def test_lab_module_strings_are_translated_at_collection(tmp_path):
     (tmp_path / "dump_hints.py").write_text(
         "import json\n"
         "def pytest_collection_finish(session):\n"
-        "    hints = {i.get_closest_marker('check').kwargs['id']: (None if i.get_closest_marker('check').kwargs['hint'] is None else str(i.get_closest_marker('check').kwargs['hint']))\n"
-        "             for i in session.items if i.get_closest_marker('check')}\n"
+        "    marks = [i.get_closest_marker('check') for i in session.items if i.get_closest_marker('check')]\n"
+        "    hints = {m.kwargs['id']: None if m.kwargs['hint'] is None else str(m.kwargs['hint']) for m in marks}\n"
         f"    open({str(dump)!r}, 'w', encoding='utf-8').write(json.dumps(hints, ensure_ascii=False))\n",
         encoding="utf-8")
     lab = ROOT / "labs" / "chat"
     done = subprocess.run(
         [sys.executable, "-m", "pytest", str(lab), "--rootdir", str(lab), "-c", str(lab / "pytest.ini"),
-         "--disable-plugin-autoload", "-p", "pytest_timeout", "-p", "grader.engine.plugin", "-p", "dump_hints", "--collect-only", "-q", "--submission", str(REFERENCE),
+         "--disable-plugin-autoload", "-p", "pytest_timeout", "-p", "grader.engine.plugin", "-p", "dump_hints",
+         "--collect-only", "-q", "--submission", str(REFERENCE),
          "--grader-lang", "ru"],
         capture_output=True, text=True, timeout=120, cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(tmp_path)}, stdin=subprocess.DEVNULL)

@@ -9,6 +9,8 @@ import pytest
 
 from conftest import ROOT, SUBMISSIONS
 
+pytestmark = pytest.mark.slow  # every test here grades end to end
+
 
 @pytest.mark.parametrize("after", [0.8, 2.0])
 def test_interrupt_tears_everything_down(after, tmp_path):

@@ -60,6 +60,7 @@ def test_broken_lab_is_exit_3_not_the_students_fault(tmp_path):
     assert done.stderr.startswith("grader: the lab is broken:") and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_a_scenario_bug_is_an_error_with_exit_3(tmp_path):
     lab = copy_lab(tmp_path)
     scenarios = lab / "test_server.py"

@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 
 import pytest
+
 from conftest import REFERENCE, SUBMISSIONS, run_grader
 from moodle_worksheet import HEADER, ROWS, worksheet_text
 from platform_schemas import validate_classroom50, validate_gradescope, validate_junit
@@ -173,7 +174,7 @@ def test_batch_fills_the_moodle_worksheet(tmp_path):
     assert got["Participant 101"][grade] == "100.00"
     assert 0 < float(got["Participant 202"][grade]) < 100 and "server.broadcast" in got["Participant 202"][feedback]
     assert got["Participant 404"][grade] == "0.00"
-    for old, new in zip(ROWS, rows[1:]):
+    for old, new in zip(ROWS, rows[1:], strict=False):
         assert [c for i, c in enumerate(old) if i not in (grade, feedback)] == \
                [c for i, c in enumerate(new) if i not in (grade, feedback)]
 

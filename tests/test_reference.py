@@ -4,6 +4,8 @@ import pytest
 
 from conftest import REFERENCE, grade, isolations
 
+pytestmark = pytest.mark.slow  # every test here grades end to end
+
 
 @pytest.mark.parametrize("isolation", isolations())
 def test_reference_gets_full_marks(isolation, tmp_path):

@@ -8,9 +8,9 @@ screenshot goes to reports/screenshots/ for CI to keep.
 
 import html
 import json
+import os
 import re
 import shutil
-import os
 import signal
 import subprocess
 import time
@@ -18,11 +18,11 @@ from pathlib import Path
 
 import psutil
 import pytest
-from conftest import ROOT, SUBMISSIONS, grade
-from hostile import hostile_result
 
+from conftest import ROOT, SUBMISSIONS, grade
 from grader.i18n import set_language
 from grader.report.html import render_html
+from hostile import hostile_result
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or (
     "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
@@ -119,6 +119,7 @@ def screenshot(report, tmp_path, name, width=1200, height=2000):
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
+@pytest.mark.slow
 def test_failing_report_in_chromium(graded_no_broadcast, tmp_path, lang):
     graded = graded_no_broadcast(lang)
     report = graded.report_dir / "report.html"

@@ -3,8 +3,8 @@
 import pytest
 
 from grader.errors import SubmissionError
-from grader.intake.lab_report import code_blocks
 from grader.intake.discover import discover
+from grader.intake.lab_report import code_blocks
 
 SERVER = "import socket\ns = socket.socket()\ns.bind(('', 1))\ns.listen()\nwhile True:\n    c, a = s.accept()\n"
 CLIENT = "import socket\nc = socket.socket()\nc.connect(('localhost', 1))\n"

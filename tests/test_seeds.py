@@ -8,6 +8,8 @@ import pytest
 
 from conftest import SEEDS, grade
 
+pytestmark = pytest.mark.slow  # every test here grades end to end
+
 P, F, S = "passed", "failed", "skipped"
 CHECKS = ["server.starts", "server.accepts", "server.join_notice", "server.broadcast", "server.attribution",
           "server.multi_user", "server.concurrency", "server.leave_notice", "server.leave_reset",

@@ -12,8 +12,8 @@ import json
 import tomllib
 
 import pytest
-from conftest import ROOT, SUBMISSIONS, grade, isolations
 
+from conftest import ROOT, SUBMISSIONS, grade, isolations
 from grader.intake.discover import discover
 
 F, S = "failed", "skipped"

@@ -7,6 +7,7 @@ listed must pass; client checks are skipped where there is no client).
 import re
 
 import pytest
+
 from conftest import SUBMISSIONS, grade
 from test_fixture_verdicts import SERVER_CHECKS
 

@@ -10,8 +10,8 @@ import threading
 import time
 
 import psutil
-from conftest import ROOT, SUBMISSIONS
 
+from conftest import ROOT, SUBMISSIONS
 from grader.engine.watch import Graded, Grading, NotGraded, Stopped, Watch, changed_files, compare, scan
 from grader.model.results import CheckResult, GradingResult
 

@@ -27,6 +27,7 @@ import io
 import re
 import string
 import sys
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10

@@ -23,9 +23,9 @@ from grader.batch.entries import list_entries
 from grader.batch.export import write_outputs
 from grader.batch.keys import content_hash, grader_build, grading_key, lab_identity
 from grader.batch.shard import Shard
-from grader.model.lab import builtin_lab_path
-from grader.isolation.pods import check_files_isolated
 from grader.batch.similarity import fingerprints
+from grader.isolation.pods import check_files_isolated
+from grader.model.lab import builtin_lab_path
 
 GRADEBOOK = "gradebook.sqlite"
 ERRORS_LOG = "batch-errors.log"  # tracebacks of the batch's own failures, for staff

@@ -14,8 +14,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from grader.batch import worker
-from grader.batch.resolve import Ungradable, display, resolve
 from grader.batch.gradebook import CheckRow, Record
+from grader.batch.resolve import Ungradable, display, resolve
 from grader.batch.similarity import fingerprints
 from grader.intake.discover import REPORT_SUFFIXES, python_files, read_source
 

@@ -14,8 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import grader
-from grader.model.lab import load_lab
 from grader.intake.discover import MAX_COPY_BYTES, SKIP_DIRS
+from grader.model.lab import load_lab
 
 CHUNK = 1024 * 1024
 

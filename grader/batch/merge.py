@@ -14,9 +14,9 @@ from pathlib import Path
 
 from grader.batch.engine import GRADEBOOK
 from grader.batch.export import write_outputs
+from grader.batch.gradebook import Gradebook
 from grader.batch.job import now
 from grader.errors import UsageError
-from grader.batch.gradebook import Gradebook
 
 
 @dataclass(frozen=True)

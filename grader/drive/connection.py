@@ -13,9 +13,10 @@ import struct
 import termios
 import threading
 
-from grader.i18n import lazy as _
 from grader.drive.stream import Stream
 from grader.drive.wait import Deadline
+from grader.i18n import lazy as _
+
 
 class Robot:
     """A member driven by the grader over a real TCP connection."""

@@ -7,9 +7,9 @@ prompt, and reads the screen as a stream, like the robots' sockets.
 
 import codecs
 
-from grader.i18n import lazy as _
 from grader.drive.display import displayed
 from grader.drive.stream import Stream
+from grader.i18n import lazy as _
 
 MAX_SCREEN = 256 * 1024
 

@@ -10,7 +10,9 @@ reading and by the lab's matching rules alike.
 import re
 
 # CSI (ESC [ params final), OSC (ESC ] ... BEL or ESC \), and two-byte escapes.
-_ESCAPE = re.compile(r"\x1b\[([0-?]*)[ -/]*([@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
+_ESCAPE = re.compile(r"\x1b\[([0-?]*)[ -/]*([@-~])"          # CSI
+                     r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"    # OSC
+                     r"|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")  # two-byte escapes, 8-bit CSI
 # Escapes that move to another place on the screen: what follows is a new line to a reader.
 _NEW_PLACE = set("ABEFHfJ")
 

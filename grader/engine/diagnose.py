@@ -7,9 +7,9 @@ pointing at the student's own ``file:line`` where possible.
 import os
 import re
 
+from grader.i18n import lazy as _
 from grader.model.failure import CheckFailed, trim
 from grader.model.text import Text
-from grader.i18n import lazy as _
 
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<func>\S+)')
 _THREAD = re.compile(r"^(Current thread|Thread) (0x[0-9a-f]+)")

@@ -15,19 +15,19 @@ from pathlib import Path
 
 import pytest
 
+from grader.drive.transcript import Transcript
 from grader.engine import diagnose
-from grader.errors import GraderError
-from grader.model.failure import CheckFailed
-from grader.i18n import lazy as _
-from grader.i18n import add_catalog, set_language
 from grader.engine.dependencies import blocker, skip_message
 from grader.engine.plan import Plan
-from grader.intake.discover import discover, make_workdir
-from grader.model.lab import load_lab
-from grader.isolation.program import Server, StartupFailed
-from grader.model.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult
 from grader.engine.session import GradingSession
-from grader.drive.transcript import Transcript
+from grader.errors import GraderError
+from grader.i18n import add_catalog, set_language
+from grader.i18n import lazy as _
+from grader.intake.discover import discover, make_workdir
+from grader.isolation.program import Server, StartupFailed
+from grader.model.failure import CheckFailed
+from grader.model.lab import load_lab
+from grader.model.results import ERROR, FAILED, PASSED, SKIPPED, CheckResult
 from grader.model.text import Text, encode
 
 GRADING = pytest.StashKey()

@@ -10,17 +10,17 @@ import time
 from contextlib import redirect_stderr, redirect_stdout
 
 from grader import __version__
-from grader.errors import GraderError
+from grader.engine.dependencies import apply_dependencies
 from grader.engine.plan import Plan
+from grader.errors import GraderError
 from grader.i18n import add_catalog
 from grader.i18n import lazy as _
-from grader.model.text import decode
+from grader.intake.discover import discover, make_workdir
+from grader.isolation.pods import check_isolation
 from grader.model.lab import lab_path as lab_path_of
 from grader.model.lab import load_lab
-from grader.isolation.pods import check_isolation
-from grader.engine.dependencies import apply_dependencies
 from grader.model.results import CheckResult, GradingResult
-from grader.intake.discover import discover, make_workdir
+from grader.model.text import decode
 
 
 class InternalError(GraderError):

@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from grader.errors import LabError
 from grader.i18n import lazy as _
-from grader.isolation.pods import CheckPod, make_pod
 from grader.intake.discover import copy_tree, make_workdir
+from grader.isolation.pods import CheckPod, make_pod
 
 
 class GradingSession:

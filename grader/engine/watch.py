@@ -181,7 +181,7 @@ class Watch:
             files = saved
 
     def wait_for_save(self, snapshot):
-        """The files changed since ``snapshot``, once they have been quiet for ``quiet_s``; None after the idle limit."""
+        """The files changed since ``snapshot``, once quiet for ``quiet_s``; None after the idle limit."""
         deadline = self.clock() + self.idle_limit_s
         while self.clock() < deadline:
             current = self.scan()

@@ -97,6 +97,7 @@ def export_classroom50(out, lab=None):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(path.read_bytes())
     script = out / "autograder.py"
-    script.write_text(AUTOGRADER.format(version=grader.__version__, lab="lab" if lab else None, wheel_glob=wheel_glob()), encoding="utf-8")
+    text = AUTOGRADER.format(version=grader.__version__, lab="lab" if lab else None, wheel_glob=wheel_glob())
+    script.write_text(text, encoding="utf-8")
     script.chmod(0o755)
     return script

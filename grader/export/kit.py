@@ -13,7 +13,6 @@ import zipfile
 from pathlib import Path
 
 
-
 def _distribution():
     # The distribution that installed this package (its name is the project's, not the grader's business).
     return (importlib.metadata.packages_distributions().get("grader") or ["grader"])[0]

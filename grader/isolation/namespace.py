@@ -34,9 +34,9 @@ from pathlib import Path
 
 import psutil
 
+from grader.drive.wait import Deadline, poll_until
 from grader.isolation.processes import sweep
 from grader.isolation.program import Program
-from grader.drive.wait import Deadline, poll_until
 
 POD_INIT = Path(__file__).parent / "shim" / "pod_init.py"
 
@@ -298,7 +298,8 @@ class NamespacePod:
         if self.process.poll() is None:
             return "no answer"
         try:
-            return self.process.stderr.read(2000).decode("utf-8", "replace").strip() or f"exit {self.process.returncode}"
+            said = self.process.stderr.read(2000).decode("utf-8", "replace").strip()
+            return said or f"exit {self.process.returncode}"
         except (OSError, ValueError):
             return f"exit {self.process.returncode}"
 
@@ -354,7 +355,8 @@ class NamespacePod:
                 try:
                     with open(f"/proc/{pid}/status") as f:
                         for line in f:
-                            if line.startswith("NSpid:") and int(line.split()[-1]) == inner_pid and pid != self.process.pid:
+                            if (line.startswith("NSpid:") and int(line.split()[-1]) == inner_pid
+                                    and pid != self.process.pid):
                                 return pid
                     for task in os.listdir(f"/proc/{pid}/task"):
                         with open(f"/proc/{pid}/task/{task}/children") as f:

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import psutil
 
+from grader.drive.wait import Deadline, poll_until
 from grader.isolation import procfs
 from grader.isolation.capture import BoundedCapture
 from grader.isolation.processes import clean_environment, is_running, launch_here, sweep, user_processes
-from grader.drive.wait import Deadline, poll_until
 
 BOOTSTRAP = Path(__file__).parent / "shim" / "bootstrap.py"
 

@@ -14,7 +14,6 @@ import dataclasses
 import string
 
 
-
 class _Formatter(string.Formatter):
     """``str.format`` that writes numbers with the language's decimal sign ("0,5 с" in Russian)."""
 

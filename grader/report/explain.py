@@ -32,8 +32,9 @@ def expected_is_literal(check):
     if not expected:
         return False
     for event in check.transcript or []:
-        get = event.get if isinstance(event, dict) else lambda key, default="": getattr(event, key, default)
-        if get("kind", "") in TYPED and expected in str(get("text", "") or ""):
+        kind, text = (event.get("kind", ""), event.get("text", "")) if isinstance(event, dict) else (
+            getattr(event, "kind", ""), getattr(event, "text", ""))
+        if kind in TYPED and expected in str(text or ""):
             return True
     return False
 

@@ -93,7 +93,8 @@ def _failure(check):
         out += ["", "**" + inline(_("Expected")) + f"**{who}:", "", expected]
     if "received" in details:
         waited = details.get("waited_s")
-        when = " (" + inline(_("waited {s} s").format(s=number(waited))) + ")" if isinstance(waited, (int, float)) else ""
+        waited_known = isinstance(waited, (int, float))
+        when = " (" + inline(_("waited {s} s").format(s=number(waited))) + ")" if waited_known else ""
         received = clean_text(details.get("received"))
         # What arrived is literal (a code block); "nothing" and how it ended are the grader's words.
         shown = [block(received)] if received.strip() else [inline(_("nothing"))]

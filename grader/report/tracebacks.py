@@ -21,7 +21,8 @@ _CHAINS = ("During handling of the above exception, another exception occurred:"
 _COPY = re.compile(r"""(?:[A-Za-z]:)?[^\s"'<>()]*?[/\\]grader-[\w.-]+[/\\](?:run\d*[/\\])?""")
 _FRAME = re.compile(r'^  File "(?P<path>[^"]*)", line \d+')
 # Frames that are not the student's: the interpreter's library, installed packages, the grader itself.
-_NOT_STUDENT = re.compile(r"""[/\\]lib[/\\](?:python[\d.]*|pypy[\d.]*)[/\\]|^<frozen |[/\\](?:site|dist)-packages[/\\]"""
+_NOT_STUDENT = re.compile(r"""[/\\]lib[/\\](?:python[\d.]*|pypy[\d.]*)[/\\]|^<frozen """
+                          r"""|[/\\](?:site|dist)-packages[/\\]"""
                           r"""|[/\\]grader[/\\](?:isolation|drive|engine|model|intake|batch|report)[/\\]"""
                           r"""|^<(?:string|stdin)>$""")
 

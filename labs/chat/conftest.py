@@ -13,7 +13,6 @@ from grader.engine import diagnose
 from grader.engine.plugin import skip, transcribe_output
 from grader.i18n import lazy as _
 from grader.isolation.program import Server, StartupFailed
-
 from grader.model.results import PASSED
 
 from .client_driver import ClientSession

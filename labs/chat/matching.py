@@ -24,7 +24,7 @@ def normalize(text, names):
     reading the screen would.
     """
     for name in names:
-        text = re.sub(re.escape(name) + r"\r?\n(?=" + _GLUE + ")", lambda m: name, text)
+        text = re.sub(re.escape(name) + r"\r?\n(?=" + _GLUE + ")", lambda m, name=name: name, text)
     return text
 
 

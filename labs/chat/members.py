@@ -10,14 +10,23 @@ deadline; a server that reads nothing or spins forever just costs the
 deadline.
 """
 
-from grader.model.failure import CheckFailed
-from grader.i18n import lazy as _
-from .matching import (attribution_line, empty_relays, ends_with_name, is_relay, message_line, notice_line,
-                       relay_prefix, trim)
-from grader.drive.wait import poll_until
-from grader.drive.quiescence import Quiescence, Stillness
 from grader.drive.connection import Robot
 from grader.drive.display import displayed
+from grader.drive.quiescence import Quiescence, Stillness
+from grader.drive.wait import poll_until
+from grader.i18n import lazy as _
+from grader.model.failure import CheckFailed
+
+from .matching import (
+    attribution_line,
+    empty_relays,
+    ends_with_name,
+    is_relay,
+    message_line,
+    notice_line,
+    relay_prefix,
+    trim,
+)
 
 
 class Chat:
@@ -99,7 +108,8 @@ class Chat:
             self.transcript.add(name, "note", _("could not connect: {error}").format(error=exc))
             gone = "" if self.server.alive() else " " + _("The server is no longer running.")
             raise CheckFailed(
-                _("{name} could not connect to the server ({error}).").format(name=name, error=exc.strerror or exc) + gone,
+                _("{name} could not connect to the server ({error}).").format(name=name, error=exc.strerror or exc)
+                + gone,
                 who=name, action=self.last_action) from None
         robot = Robot(name, sock, self.transcript)
         self.robots.append(robot)

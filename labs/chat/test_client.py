@@ -8,10 +8,12 @@ that server passed server.accepts, else to the reference server.
 
 
 from grader.engine.diagnose import creates_threads
-from grader.model.failure import CheckFailed
-from grader.i18n import lazy as _
-from .matching import notice_line, sent_name, trim
 from grader.engine.plugin import check, skip
+from grader.i18n import lazy as _
+from grader.model.failure import CheckFailed
+
+from .matching import notice_line, sent_name, trim
+
 
 @check("client.starts", hint=_("The client must connect to the server as soon as it starts (or right after "
                               "asking for the name)."))

@@ -11,9 +11,9 @@ import time
 
 from grader.drive.quiescence import Stillness
 from grader.engine.diagnose import stuck_frames
-from grader.model.failure import CheckFailed
-from grader.i18n import lazy as _
 from grader.engine.plugin import check
+from grader.i18n import lazy as _
+from grader.model.failure import CheckFailed
 from grader.model.text import Text
 
 from .client_driver import quit_words
@@ -29,6 +29,11 @@ def will_not_end(program, also=lambda: True):
     condition (the killed server really gone).
     """
     return Stillness([(program, ())], also=lambda: also() and program.output_pending() == 0)
+
+
+def _places(threads):
+    """'recv_loop() at client.py:12, main() at client.py:30' (the first two), as a Text."""
+    return Text.joined(", ", [_("{func}() at {where}").format(func=t["func"], where=t["where"]) for t in threads[:2]])
 
 
 def _ended_cleanly(session, how):
@@ -121,8 +126,7 @@ def test_client_server_gone(client_session):
             places = [t for t in stuck_frames(program.stacks(), program.root) if t["where"]]
             message += " " + _("Nothing in it noticed: it sat waiting{where}. A receiver thread would see "
                                "recv() return b'' and could end the program.").format(
-                where=(" " + _("at {place}").format(place=Text.joined(", ", [_("{func}() at {where}").format(func=t["func"], where=t["where"])
-                                                                         for t in places[:2]]))) if places else "")
+                where=(" " + _("at {place}").format(place=_places(places))) if places else "")
         raise CheckFailed(message, action=session.chat.last_action,
                           received=session.terminal.screen()[:500] or None, complete=True)
     _ended_cleanly(session, _("the server was killed"))

@@ -9,9 +9,9 @@ points are in lab.toml.  Robots are the grader's own socket clients; see
 import re
 
 from grader.engine.diagnose import creates_threads, where_stuck
-from grader.model.failure import CheckFailed
-from grader.i18n import lazy as _
 from grader.engine.plugin import check, skip
+from grader.i18n import lazy as _
+from grader.model.failure import CheckFailed
 
 from .matching import empty_relays, trim
 
@@ -159,7 +159,7 @@ def test_survives_leave(chat):
              "good to hear that", "still here too", "me as well"]
     speakers = [alice, carol, dave, alice, carol, dave]
     try:
-        for speaker, line in zip(speakers, lines):
+        for speaker, line in zip(speakers, lines, strict=False):
             chat.say(speaker, line)
             _everyone_gets(chat, speaker, line, staying)
         erin = chat.join("Erin")

@@ -4,13 +4,13 @@ import csv
 import io
 
 import pytest
-from moodle_worksheet import HEADER, worksheet_text
 
 from grader.batch import moodle
 from grader.batch.export import StudentRow
 from grader.batch.gradebook import CheckRow
 from grader.errors import UsageError
 from grader.i18n import set_language
+from moodle_worksheet import HEADER, worksheet_text
 
 
 def student(name, number, status="graded", score=None, checks=(), reason=""):
@@ -46,7 +46,7 @@ def test_the_worksheet_comes_back_the_same_but_grade_and_feedback():
     before, after = cells(text), cells(filled.text)
     assert len(before) == len(after)
     grade, feedback = before[0].index("Grade"), before[0].index("Feedback comments")
-    for old, new in zip(before, after):
+    for old, new in zip(before, after, strict=False):
         assert [c for i, c in enumerate(old) if i not in (grade, feedback)] == \
                [c for i, c in enumerate(new) if i not in (grade, feedback)]
     by_id = {row[0]: row for row in after[1:]}

@@ -4,8 +4,6 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-from hostile import hostile_result
-from platform_schemas import validate_classroom50, validate_gradescope, validate_junit
 
 from grader.errors import UsageError
 from grader.i18n import set_language
@@ -16,6 +14,8 @@ from grader.report.gradescope import render_gradescope, render_gradescope_ungrad
 from grader.report.junit import location, render_junit, render_junit_locations, render_junit_ungradable
 from grader.report.summary import render_summary_ungradable
 from grader.report.ungradable import Ungradable, render_html_ungradable, render_markdown_ungradable
+from hostile import hostile_result
+from platform_schemas import validate_classroom50, validate_gradescope, validate_junit
 
 ENV = {"CLASSROOM": "net101", "ASSIGNMENT": "chat", "SUBMISSION_TAG": "submit/20260901T101500Z-abc1234",
        "USERNAME": "ivanov", "COMMIT_URL": "https://github.com/net101/net101-chat-ivanov/commit/abc1234",

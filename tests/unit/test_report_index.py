@@ -20,7 +20,7 @@ def test_the_axis_is_labelled_up_to_the_maximum():
         labels = [bar["label"] for bar in score_histogram(view)["bars"] if bar["show_label"]]
         assert labels[0].startswith("0") and labels[-1].endswith(f"{top:g}"), (top, labels)
         shown = [bar["cx"] for bar in score_histogram(view)["bars"] if bar["show_label"]]
-        assert all(b - a > 20 for a, b in zip(shown, shown[1:])), (top, shown)  # no two labels touch
+        assert all(b - a > 20 for a, b in zip(shown, shown[1:], strict=False)), (top, shown)  # no two labels touch
 
 
 # ------------------------------------------------------------- progress over resubmissions

@@ -175,7 +175,8 @@ class Init:
 
     def spawn(self, request, fds):
         names = request["fds"]
-        received = dict(zip(names, fds))
+        # Descriptors the kernel did not pass are absent, and the "in received" tests below leave them out.
+        received = dict(zip(names, fds, strict=False))
         env = dict(request["env"])
         # The shim finds its channels by number; give it the numbers they have here.
         shim = dict(item.split("=", 1) for item in env.get("CHATLAB_SHIM", "").split(";") if "=" in item)

@@ -1,7 +1,16 @@
 """The reading rules for notices and attribution, on streams real servers produce."""
 
-from grader.labs.chat.matching import (attribution_line, empty_relays, ends_with_name, is_relay, normalize,
-                                      message_line, notice_line, relay_prefix, sent_name)
+from grader.labs.chat.matching import (
+    attribution_line,
+    empty_relays,
+    ends_with_name,
+    is_relay,
+    message_line,
+    normalize,
+    notice_line,
+    relay_prefix,
+    sent_name,
+)
 
 
 def test_notice_in_english_and_russian():

@@ -7,6 +7,7 @@ These run the real ``grader check --lab echo`` (a built-in lab, named) in a subp
 import tomllib
 
 import pytest
+
 from conftest import ROOT, SUBMISSIONS, grade
 
 FIXTURES = SUBMISSIONS / "echo"
