@@ -146,6 +146,7 @@ def test_junit_xml(graded_no_broadcast):
     assert all(float(c.get("time")) >= 0 for c in cases)
 
 
+@pytest.mark.slow
 def test_markdown_report(graded_no_broadcast):
     graded = graded_no_broadcast("en")
     text = (graded.report_dir / "report.md").read_text(encoding="utf-8")

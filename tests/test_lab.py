@@ -31,7 +31,7 @@ def test_the_chat_lab_loads():
 
 @pytest.mark.parametrize("old, new, words", [
     ('"server.starts" = 1', '"server.starts" = "one"', "points for 'server.starts'"),
-    ("expect = 0.5", "expect = -1", "invalid timeout expect"),
+    ("expect = 2.0", "expect = -1", "invalid timeout expect"),
     ("memory_mb = 1024", "memory_gb = 1", "invalid limit memory_gb"),
 ])
 def test_bad_values_name_the_key(tmp_path, old, new, words):

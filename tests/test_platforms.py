@@ -179,6 +179,7 @@ def test_batch_fills_the_moodle_worksheet(tmp_path):
                [c for i, c in enumerate(new) if i not in (grade, feedback)]
 
 
+@pytest.mark.slow
 def test_a_real_gradings_junit_is_valid_for_jenkins(graded_no_broadcast):
     graded = graded_no_broadcast("en")
     validate_junit((graded.report_dir / "junit.xml").read_text(encoding="utf-8"))

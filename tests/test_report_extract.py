@@ -48,10 +48,17 @@ def test_report_without_code_is_refused(tmp_path):
         discover(report, workdir=tmp_path / "out")
 
 
-def test_report_with_only_a_client_is_refused(tmp_path):
+def test_report_with_only_a_client_is_graded_as_a_client(tmp_path):
     report = tmp_path / "lab.md"
     report.write_text(f"```python\n{CLIENT}```\n", encoding="utf-8")
-    with pytest.raises(SubmissionError, match="no chat server"):
+    found = discover(report, workdir=tmp_path / "out")
+    assert found.server is None and found.client is not None and "connect" in found.source("client")
+
+
+def test_report_with_neither_role_is_refused(tmp_path):
+    report = tmp_path / "lab.md"
+    report.write_text("```python\nprint('hello')\n```\n", encoding="utf-8")
+    with pytest.raises(SubmissionError, match="neither a server"):
         discover(report, workdir=tmp_path / "out")
 
 
