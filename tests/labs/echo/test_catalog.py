@@ -5,9 +5,9 @@ docstring line of each ``@check`` (its title).  No grading here: fast.
 """
 
 import ast
-import tomllib
 import gettext
 import string
+import tomllib
 from pathlib import Path
 
 import pytest
