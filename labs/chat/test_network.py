@@ -48,10 +48,11 @@ def _source_line(program, where):
 
 def _places(program, frames, only=None):
     """'broadcast() at server.py:12 (`c.send(msg)`)' for each thread, optionally only lines matching ``only``."""
-    found = []
+    found, seen = [], set()
     for frame in frames:
         line = _source_line(program, frame["where"])
-        if only is None or re.search(only, line):
+        if (only is None or re.search(only, line)) and frame["where"] not in seen:
+            seen.add(frame["where"])  # many threads waiting at one line: name it once
             found.append(_("{func}() at {where}").format(func=frame["func"], where=frame["where"])
                          + (f" (`{line}`)" if line else ""))
     return found
@@ -191,7 +192,7 @@ def test_shutdown(chat):
     chat.say(alice, "time to close the chat")
     program = chat.server.program
     code, stderr, errors = chat.interrupt(SHUTDOWN_TIMEOUT)
-    received = trim(stderr.strip(), 1500) or None
+    received = trim(_student_traceback(stderr, program.root).strip(), 1500) or None
     if code is None:
         message = _("After Ctrl-C, the server was still running {s:.0f} s later.").format(s=SHUTDOWN_TIMEOUT)
         if errors or "Traceback (most recent call last)" in stderr:
@@ -207,6 +208,25 @@ def test_shutdown(chat):
             detail=_detail(errors, stderr, program)), action=chat.last_action,
             expected=_("the server ends quietly"), received=received, complete=True)
     chat.transcript.add("server", "ok", _("ended after Ctrl-C (exit code {code})").format(code=code))
+
+
+def _student_traceback(stderr, root):
+    """``stderr`` with only the student's frames in tracebacks, their paths relative to the submission."""
+    root = os.path.realpath(str(root)) + os.sep
+    kept, keep = [], True
+    for line in stderr.splitlines():
+        frame = re.match(r'(\s*)File "([^"]+)"(.*)', line)
+        if frame:
+            path = os.path.realpath(frame[2])
+            keep = path.startswith(root)
+            if keep:
+                kept.append(f'{frame[1]}File "{os.path.relpath(path, root)}"{frame[3]}')
+        elif not line.startswith(" "):
+            keep = True  # "Traceback ...", the exception line, the program's own output
+            kept.append(line)
+        elif keep:
+            kept.append(line)  # the source line (and carets) of a kept frame
+    return "\n".join(kept)
 
 
 def _detail(errors, stderr, program):
