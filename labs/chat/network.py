@@ -96,6 +96,7 @@ class Drain:
         self.sent_bytes = 0
         self.received_bytes = 0
         self.last_bytes = b""  # the end of what arrived, for a failure message
+        self.ended = False  # the connection closed (EOF or an error)
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._threads = []
@@ -117,6 +118,8 @@ class Drain:
                 if chunk:
                     self.received_bytes += len(chunk)
                     self.last_bytes = (self.last_bytes + chunk)[-300:]
+                else:
+                    self.ended = True
                 self._cond.notify_all()
             if not chunk:
                 return
@@ -125,13 +128,13 @@ class Drain:
         """Wait until ``total`` bytes have arrived; False once nothing more came for ``quiet`` s (or at ``seconds``)."""
         deadline = Deadline(seconds)
         with self._cond:
-            while self.received_bytes < total and not deadline.expired():
+            while self.received_bytes < total and not self.ended and not deadline.expired():
                 before = self.received_bytes
                 self._cond.wait(min(quiet, deadline.remaining()))
                 if self.received_bytes == before:
                     # Woken with nothing new: the end of the stream, or a
                     # quiet gap (a timed-out wait wakes us only after `quiet`).
-                    return False
+                    break
             return self.received_bytes >= total
 
     def dispose(self):
