@@ -9,10 +9,13 @@ import queue
 import socket
 import sys
 import threading
+import time
 
-# A member who stops reading gets at most this many lines queued; then it is
-# disconnected, so one stuck client cannot make the server's memory grow forever.
-MAX_BACKLOG = 1000
+# A member whose writer has waited this long in one sendall() has stopped
+# reading: it is disconnected, so its queue cannot grow forever. (Time, not
+# the queue's length: a member who reads, only slower than a flood comes in,
+# must stay.)
+STUCK_SECONDS = 10.0
 
 
 class Member:
@@ -21,22 +24,21 @@ class Member:
     def __init__(self, conn: socket.socket, name: str):
         self.conn = conn
         self.name = name
-        self.outbox: queue.Queue = queue.Queue(MAX_BACKLOG)
+        self.outbox: queue.Queue = queue.Queue()
+        self.sending_since: float | None = None  # set while the writer is inside sendall()
         threading.Thread(target=self._write, daemon=True).start()
 
     def send(self, text: str) -> None:
         """Queue one line; never blocks, whatever the client does."""
-        try:
-            self.outbox.put_nowait((text + "\n").encode("utf-8"))
-        except queue.Full:
+        since = self.sending_since
+        if since is not None and time.monotonic() - since > STUCK_SECONDS:
             self.disconnect()  # it has not read for a long time: drop it
+        else:
+            self.outbox.put((text + "\n").encode("utf-8"))
 
     def finish(self) -> None:
         """Send what is queued, then close (the writer closes after its last line)."""
-        try:
-            self.outbox.put_nowait(None)
-        except queue.Full:
-            self.disconnect()
+        self.outbox.put(None)
 
     def disconnect(self) -> None:
         # shutdown() wakes both threads of this member: the writer's blocked
@@ -50,7 +52,9 @@ class Member:
         # The only thread that sends on this socket: lines leave whole, in order.
         try:
             while (data := self.outbox.get()) is not None:
+                self.sending_since = time.monotonic()
                 self.conn.sendall(data)  # may block: only this member waits
+                self.sending_since = None
         except OSError:
             self.disconnect()  # the client is gone; its reader will notice too
         finally:
