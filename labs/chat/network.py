@@ -97,6 +97,8 @@ class Drain:
         self.received_bytes = 0
         self.last_bytes = b""  # the end of what arrived, for a failure message
         self.ended = False  # the connection closed (EOF or an error)
+        self._shown = 2048  # bytes still to record in the transcript: the start, not the whole flood
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._threads = []
@@ -118,6 +120,9 @@ class Drain:
                 if chunk:
                     self.received_bytes += len(chunk)
                     self.last_bytes = (self.last_bytes + chunk)[-300:]
+                    if self._shown > 0:
+                        self.transcript.add(self.name, "recv", self._decoder.decode(chunk[:self._shown]))
+                        self._shown -= len(chunk)
                 else:
                     self.ended = True
                 self._cond.notify_all()
