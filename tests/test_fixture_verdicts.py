@@ -27,7 +27,15 @@ SERVER_CHECKS = _server_checks()
 F, S = "failed", "skipped"
 
 BROADCAST_DEPENDENTS = {"server.attribution": S, "server.multi_user": S, "server.concurrency": S,
-                        "server.survives_leave": S, "server.unicode": S}
+                        "server.survives_leave": S, "server.unicode": S,
+                        "server.framing": S, "server.slow_reader": S, "server.many_members": S}
+# The network checks (issue 15) against the usual student server: it sends to
+# the others with a blocking send() in the speaker's thread (slow_reader), and
+# Ctrl-C ends it with a KeyboardInterrupt traceback (shutdown).  CHUNKS: it
+# also takes each recv() as one message and puts the name before it, so two
+# lines in one segment reach the others under one name (framing).
+BLOCKING = {"server.slow_reader": F, "server.shutdown": F}
+CHUNKS = {"server.framing": F, **BLOCKING}
 
 
 def never_started(static_threading="passed"):
@@ -41,28 +49,42 @@ def never_started(static_threading="passed"):
 
 EXPECTED = {
     # Set A: basic mistakes
-    "good_chunks": {},
-    "no_broadcast": {"server.broadcast": F, **BROADCAST_DEPENDENTS},
-    "reply_to_sender": {"server.broadcast": F, **BROADCAST_DEPENDENTS},
-    "two_users": {"server.multi_user": F, "server.concurrency": F, "server.survives_leave": F},
+    # Correct for the first checks, but "[name] chunk" per recv(), sendall() in
+    # the speaker's thread, no KeyboardInterrupt handling.
+    "good_chunks": {**CHUNKS},
+    "no_broadcast": {"server.broadcast": F, **BROADCAST_DEPENDENTS, "server.shutdown": F},
+    "reply_to_sender": {"server.broadcast": F, **BROADCAST_DEPENDENTS, "server.shutdown": F},
+    # Two users only: Sleepy and Flood take both places, Bob is never served;
+    # after Ctrl-C its two non-daemon threads keep it running.
+    "two_users": {"server.multi_user": F, "server.concurrency": F, "server.survives_leave": F,
+                  "server.many_members": S, **CHUNKS},
     "serial": {"server.join_notice": F, "server.broadcast": F, **BROADCAST_DEPENDENTS,
-               "server.leave_notice": F, "server.leave_reset": F, "static.threading": F},
-    "no_leave_notice": {"server.leave_notice": F, "server.leave_reset": F},
-    "crash_on_disconnect": {"server.leave_notice": F, "server.leave_reset": F, "server.survives_leave": F},
+               "server.leave_notice": F, "server.leave_reset": F, "static.threading": F, "server.shutdown": F},
+    # Lines split properly, but each recv() is decoded alone (strict UTF-8):
+    # a character split between two pieces raises UnicodeDecodeError.
+    "no_leave_notice": {"server.leave_notice": F, "server.leave_reset": F, "server.framing": F, **BLOCKING},
+    "crash_on_disconnect": {"server.leave_notice": F, "server.leave_reset": F, "server.survives_leave": F,
+                            **CHUNKS},
     "never_listens": never_started(),
     "bind_no_listen": never_started(static_threading=F),  # its code never creates a thread at all
     "syntax_error": never_started(),  # Thread( is found in the text of a file that does not compile
     # Set B: odd protocols and precise diagnoses
-    "nick_prompt": {},
+    "nick_prompt": {**CHUNKS},
     # Announced by address, not by name: neither the join nor the leave notice names Bob.
+    # It relays the bytes unchanged: lines arrive as sent however TCP cut them.
     "no_names": {"server.join_notice": F, "server.attribution": F, "server.leave_notice": F,
-                 "server.leave_reset": F},
-    "name_in_accept_loop": {"server.concurrency": F},
+                 "server.leave_reset": F, **BLOCKING},
+    # splitlines() per recv(): two lines in one segment are fine, a line in pieces is not.
+    "name_in_accept_loop": {"server.concurrency": F, **CHUNKS},
     # The name is read (and decoded as ASCII) in the accept loop: a silent client blocks it too.
-    "ascii_names": {"server.concurrency": F, "server.unicode": F},
-    "drops_speaker": {"server.leave_notice": F, "server.survives_leave": F, "server.no_spin": F},
-    "late_leave_notice": {"server.leave_notice": F, "server.no_spin": F},
-    "gethostbyname": {},
+    "ascii_names": {"server.concurrency": F, "server.unicode": F, **CHUNKS},
+    "drops_speaker": {"server.leave_notice": F, "server.survives_leave": F, "server.no_spin": F, **CHUNKS},
+    "late_leave_notice": {"server.leave_notice": F, "server.no_spin": F, **CHUNKS},
+    "gethostbyname": {**CHUNKS},
+    # Set C: the network checks, one mistake each (issue 15)
+    "chunk_messages": {"server.framing": F},
+    "blocking_broadcast": {"server.slow_reader": F},
+    "traceback_on_ctrl_c": {"server.shutdown": F},
 }
 
 # (fixture, check) -> regular expressions the check's message must match.
@@ -78,6 +100,10 @@ MESSAGES = {
     ("late_leave_notice", "server.leave_notice"): [r"only after\b.*\b(another|next|later)\b.*message"],
     ("drops_speaker", "server.survives_leave"): [r"\bdropped\b"],
     ("no_names", "server.join_notice"): [r"has entered the room"],
+    ("chunk_messages", "server.framing"): [r"two lines in one TCP segment", r"second of two lines"],
+    ("blocking_broadcast", "server.slow_reader"): [r"Sleepy", r"stuck sending to Sleepy at .*server\.py:\d+"],
+    ("traceback_on_ctrl_c", "server.shutdown"): [r"traceback", r"KeyboardInterrupt at server\.py:\d+"],
+    ("crash_on_disconnect", "server.shutdown"): [r"still running", r"not a daemon"],
 }
 
 

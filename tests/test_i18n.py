@@ -179,7 +179,7 @@ def test_russian_run_is_wholly_russian(graded_no_broadcast):
     graded = graded_no_broadcast("ru")
     terminal = without_student_text(graded.stdout)
     assert not ENGLISH_CHROME.findall(terminal), terminal
-    assert "Баллы: 7/25" in graded.stdout and "не пройдена" in graded.stdout
+    assert "Баллы: 7/31" in graded.stdout and "не пройдена" in graded.stdout
     page = (graded.report_dir / "report.html").read_text(encoding="utf-8")
     assert '<html lang="ru">' in page
     seen = without_student_text(visible_text(page))
@@ -207,7 +207,7 @@ def test_english_run_has_no_cyrillic_outside_student_text(graded_no_broadcast):
 def test_machine_formats_follow_the_language(graded_no_broadcast):
     graded = graded_no_broadcast("ru")
     gradescope = json.loads((graded.report_dir / "gradescope.json").read_text(encoding="utf-8"))
-    assert gradescope["output"].startswith("Баллы: 7/25")
+    assert gradescope["output"].startswith("Баллы: 7/31")
     assert "Подсказка:" in (graded.report_dir / "junit.xml").read_text(encoding="utf-8")
 
 

@@ -24,7 +24,7 @@ def copy_lab(tmp_path):
 
 def test_the_chat_lab_loads():
     lab = load_lab(LAB)
-    assert lab.id == "chat" and lab.max_score == 25
+    assert lab.id == "chat" and lab.max_score == 31
     assert lab.timeout("startup") > 0
     assert lab.parallel == ("test_client.py", "test_client_ending.py")
 

@@ -4,6 +4,7 @@ Two things happen at once, so there are two threads:
   * the receiver thread prints every line the server sends, as it arrives;
   * the main thread reads what you type and sends it, one line per message.
 The first line sent is your name. Type /quit (or press Ctrl-D) to leave.
+Exit status: 0 when you left, 1 when the server went away or was unreachable.
 
 Run:  python client.py [--host 127.0.0.1] [--port 9090] [--name Alice]
 """
@@ -12,13 +13,22 @@ import os
 import socket
 import sys
 import threading
-import time
 
 leaving = threading.Event()  # set when WE decided to leave (/quit, EOF, Ctrl-C)
+closed = threading.Event()   # set by the receiver when the server closed our connection
 
 
 def send_line(sock: socket.socket, text: str) -> None:
     sock.sendall((text + "\n").encode("utf-8"))
+
+
+def server_gone() -> None:
+    """The server vanished while we were still chatting: say so and end with status 1."""
+    print("Connection closed by server.", flush=True)
+    # The main thread may be blocked inside input(), and another thread has no
+    # portable way to interrupt that. os._exit() ends the whole process at once;
+    # it skips normal cleanup, which is why every print uses flush=True.
+    os._exit(1)
 
 
 def receive(sock: socket.socket) -> None:
@@ -30,14 +40,11 @@ def receive(sock: socket.socket) -> None:
         # readline() returns "" at EOF (recv() == b""): the server closed.
         for line in iter(reader.readline, ""):
             print(line.rstrip("\r\n"), flush=True)
-        if not leaving.is_set():
-            print("Connection closed by server.", flush=True)
     except OSError:
-        pass  # connection reset, or stdout is gone: nothing left to do
-    # The main thread may be blocked inside input(), and another thread has no
-    # portable way to interrupt that. os._exit() ends the whole process at once;
-    # it skips normal cleanup, which is why every print above used flush=True.
-    os._exit(0)
+        pass  # connection reset: the same as a close for us
+    closed.set()
+    if not leaving.is_set():
+        server_gone()
 
 
 def main() -> None:
@@ -69,13 +76,14 @@ def main() -> None:
     except (EOFError, KeyboardInterrupt):
         pass  # Ctrl-D, end of piped input, or Ctrl-C: leave the same way
     except OSError:
-        pass  # the server vanished while we were sending
+        server_gone()  # the server vanished while we were sending
     leaving.set()
     try:
-        # Say goodbye, then wait briefly: the server answers and closes, the
-        # receiver prints the last lines and ends the process via os._exit().
+        # Say goodbye and wait (on an event, not a sleep) until the server
+        # answers and closes: the receiver prints the last lines, then sets
+        # `closed`. The timeout only covers a server that never closes.
         send_line(sock, "/quit")
-        time.sleep(2.0)  # fallback only, in case the server never closes
+        closed.wait(timeout=2.0)
     except (OSError, KeyboardInterrupt):
         pass
     sock.close()

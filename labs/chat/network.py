@@ -1,0 +1,303 @@
+"""Members that behave the way real networks make them: for the checks in ``test_network.py``.
+
+``NetworkChat`` is a ``Chat`` whose robots can also send bytes exactly as
+given (two lines in one segment; one line in pieces, each piece sent only
+once the server has read the one before), a member that stops reading, a
+member that floods, and Ctrl-C for the server.  Every wait is on a
+condition with a deadline: the server's reads (the shim's recv events), its
+exit, its quiescence.
+"""
+
+import codecs
+import os
+import re
+import select
+import signal
+import socket
+import threading
+import time
+
+from grader.drive.wait import Deadline
+from grader.i18n import lazy as _
+
+from .matching import normalize
+from .members import Chat
+
+
+def decoration(line, message):
+    """What a server put around ``message`` on ``line``: 'Alice: hi' -> 'Alice: \\0' (digits as 0)."""
+    return re.sub(r"\d+", "0", line.replace(message, "\0", 1)).strip()
+
+
+def framed_line(text, message, expected, names=()):
+    """The first line that carries ``message`` decorated as ``expected``, or None.
+
+    ``expected`` is the decoration of an ordinary message (see
+    ``decoration``): a server that relays each line as 'Alice: ...' must do
+    so for every line, also for two lines that came in one segment.  A bare
+    relay (decoration '\\0') passes as long as the bytes arrive intact.
+    """
+    for line in normalize(text, names).splitlines():
+        if message in line and decoration(line, message) == expected:
+            return line.strip()
+    return None
+
+
+def flood_lines(total, width=1000):
+    """About ``total`` bytes of distinct chat lines, ``width`` bytes each."""
+    count = max(1, total // width)
+    return b"".join(f"flood line {n:05d} ".ljust(width - 1, "x").encode() + b"\n" for n in range(count))
+
+
+def send_buffer_limit():
+    """The most a TCP socket may buffer for sending on this machine (net.ipv4.tcp_wmem's maximum)."""
+    try:
+        with open("/proc/sys/net/ipv4/tcp_wmem") as f:
+            return int(f.read().split()[2])
+    except (OSError, ValueError, IndexError):
+        return 4 * 1024 * 1024
+
+
+class Silent:
+    """A member that joins, then never reads again: its receive window fills up."""
+
+    def __init__(self, name, sock, transcript, rcvbuf):
+        self.name = name
+        self.sock = sock
+        self.closed_by_us = False
+        # After connect() the window already offered stays, but from now on
+        # the kernel keeps only this much for us: once it is full, the
+        # server's sends to us stop (after its own send buffer fills).
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.local_port = sock.getsockname()[1]
+        self.sent_bytes = 0
+        transcript.add(name, "connect")
+        data = (name + "\n").encode("utf-8")
+        transcript.add(name, "send", name + "\n")
+        sock.sendall(data)
+        self.sent_bytes = len(data)
+        transcript.add("grader", "note", _("{name} never reads again (receive buffer {n} bytes)").format(
+            name=name, n=sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)))
+
+    def dispose(self):
+        self.closed_by_us = True
+        self.sock.close()
+
+
+class Drain:
+    """A member that reads everything it gets and counts it, without recording it (a flood's listener)."""
+
+    def __init__(self, name, sock, transcript):
+        self.name = name
+        self.sock = sock
+        self.transcript = transcript
+        self.closed_by_us = False
+        self.local_port = sock.getsockname()[1]
+        self.sent_bytes = 0
+        self.received_bytes = 0
+        self.last_bytes = b""  # the end of what arrived, for a failure message
+        self.ended = False  # the connection closed (EOF or an error)
+        self._shown = 2048  # bytes still to record in the transcript: the start, not the whole flood
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._cond = threading.Condition()
+        self._stop = threading.Event()
+        self._threads = []
+        transcript.add(name, "connect")
+        self._spawn(self._drain)
+
+    def _spawn(self, target, *args):
+        thread = threading.Thread(target=target, args=args, daemon=True, name=f"robot-{self.name}")
+        thread.start()
+        self._threads.append(thread)
+
+    def _drain(self):
+        while True:
+            try:
+                chunk = self.sock.recv(65536)
+            except (OSError, ValueError):
+                chunk = b""
+            with self._cond:
+                if chunk:
+                    self.received_bytes += len(chunk)
+                    self.last_bytes = (self.last_bytes + chunk)[-300:]
+                    if self._shown > 0:
+                        self.transcript.add(self.name, "recv", self._decoder.decode(chunk[:self._shown]))
+                        self._shown -= len(chunk)
+                else:
+                    self.ended = True
+                self._cond.notify_all()
+            if not chunk:
+                return
+
+    def wait_received(self, total, quiet, seconds):
+        """Wait until ``total`` bytes have arrived; False once nothing more came for ``quiet`` s (or at ``seconds``)."""
+        deadline = Deadline(seconds)
+        with self._cond:
+            while self.received_bytes < total and not self.ended and not deadline.expired():
+                before = self.received_bytes
+                self._cond.wait(min(quiet, deadline.remaining()))
+                if self.received_bytes == before:
+                    # Woken with nothing new: the end of the stream, or a
+                    # quiet gap (a timed-out wait wakes us only after `quiet`).
+                    break
+            return self.received_bytes >= total
+
+    def dispose(self):
+        self.closed_by_us = True
+        self._stop.set()
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the drain's recv()
+        except OSError:
+            pass
+        for thread in self._threads:
+            thread.join(timeout=1.0)
+        self.sock.close()
+
+
+class Flooder(Drain):
+    """A member that sends a large amount of chat (and drains, without recording, what it gets)."""
+
+    def start(self, data, seconds):
+        """Send ``data`` in the background for at most ``seconds``."""
+        self.transcript.add("grader", "note", _("{name} sends {n} lines ({kb} KB) as fast as the server takes them")
+                            .format(name=self.name, n=data.count(b"\n"), kb=len(data) // 1024))
+        self._spawn(self._send, data, seconds)
+
+    def _send(self, data, seconds):
+        view, deadline = memoryview(data), Deadline(seconds)
+        while view and not self._stop.is_set() and not deadline.expired():
+            try:
+                _r, writable, _e = select.select([], [self.sock], [], min(0.1, deadline.remaining()))
+                if writable:
+                    sent = self.sock.send(view[:65536], socket.MSG_DONTWAIT)
+                    view = view[sent:]
+                    self.sent_bytes += sent
+            except BlockingIOError:
+                continue
+            except (OSError, ValueError):
+                return
+
+
+class NetworkChat(Chat):
+    """A chat whose robots send what real networks deliver, plus silent and flooding members."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.others = []  # Silent and Flooder members, disposed with the robots
+        self.decoders = {}
+
+    def _raw_socket(self, name):
+        # A plain socket connected inside the pod, named for the diagnoses.
+        try:
+            sock = self.pod.connect(self.server.host, self.server.port)
+        except OSError:
+            self.connect(name)  # raises the usual CheckFailed ("could not connect")
+            raise
+        self.names_by_port[sock.getsockname()[1]] = name
+        return sock
+
+    def send_bytes(self, robot, data):
+        """``robot`` sends ``data`` in ONE send() (TCP_NODELAY: one segment); False if it could not."""
+        # A piece that ends inside a UTF-8 character shows its first part in the next send.
+        decoder = self.decoders.setdefault(robot.name, codecs.getincrementaldecoder("utf-8")("replace"))
+        self.transcript.add(robot.name, "send", decoder.decode(data))
+        deadline = Deadline(2.0)
+        view = memoryview(data)
+        try:
+            while view:
+                _r, writable, _e = select.select([], [robot.sock], [], deadline.remaining())
+                if not writable:
+                    return False
+                try:
+                    sent = robot.sock.send(view, socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    continue
+                view = view[sent:]
+                robot.sent_bytes += sent
+        except (OSError, ValueError):
+            return False
+        return True
+
+    def send_pieces(self, robot, pieces, action):
+        """Send ``pieces`` (bytes) one by one, each once the server has read all before it.
+
+        Waiting for the server's read, not for a while, is what makes the
+        pieces arrive in separate reads on any machine, loaded or not.
+        """
+        self._mark_all()
+        self.last_action = action
+        self.last_actor = robot.name
+        split_seen = True
+        for index, piece in enumerate(pieces):
+            self.send_bytes(robot, piece)
+            if not self.wait_read(robot) and index < len(pieces) - 1:
+                split_seen = False
+        if not split_seen:
+            self.transcript.add("grader", "note", _("the server did not read the first piece on its own"))
+        self.settle()
+
+    def say_all(self, robots, lines):
+        """Every robot sends its line of ``lines`` (name -> text) at once; returns once the server is idle."""
+        self._mark_all()
+        self.last_action = _("{n} members each sent a line at the same time").format(n=len(robots))
+        self.last_actor = None
+        for robot in robots:
+            robot.send_line(lines[robot.name])
+        for robot in robots:
+            self.wait_read(robot)
+        self.settle()
+
+    def silent_member(self, name, rcvbuf=1):
+        """A member who joins (sends its name) and never reads anything."""
+        self._mark_all()
+        member = Silent(name, self._raw_socket(name), self.transcript, rcvbuf)
+        self.others.append(member)
+        self.wait_read(member)
+        self.settle()
+        return member
+
+    def drain_member(self, name, kind=Drain):
+        """A member who joins and reads everything, counting it (see ``Drain``)."""
+        self._mark_all()
+        member = kind(name, self._raw_socket(name), self.transcript)
+        self.others.append(member)
+        self.send_bytes(member, (name + "\n").encode("utf-8"))
+        self.wait_read(member)
+        self.settle()
+        return member
+
+    def interrupt(self, seconds):
+        """Press Ctrl-C for the server: SIGINT to its process group; wait up to ``seconds`` for it to end.
+
+        Returns (exit code or None, stderr written after the signal, crash
+        and thread_exception events after the signal).
+        """
+        program = self.server.program
+        self._mark_all()
+        self.last_action = _("Ctrl-C was pressed in the server's terminal (SIGINT)")
+        self.last_actor = "grader"
+        self.transcript.add("grader", "note", _("Ctrl-C: SIGINT to the server's process group"))
+        stderr_before = program.stderr.total
+        pressed = time.monotonic()
+        # The grader is stopping it: its exit is not a crash of its own.
+        program.stop_requested_at = pressed
+        try:
+            os.killpg(program.pid, signal.SIGINT)  # what a terminal does: the whole foreground group
+        except (ProcessLookupError, PermissionError):
+            try:
+                os.kill(program.pid, signal.SIGINT)
+            except (ProcessLookupError, PermissionError):
+                pass
+        code = program.wait_exit(seconds)
+        if code is not None:
+            program.wait_output_done(1.0)  # its last words may still be in the pipes
+        written = program.stderr.total - stderr_before
+        stderr = program.stderr.tail_text(min(written, 2000)) if written > 0 else ""
+        errors = [e for e in program.events_of("crash") + program.events_of("thread_exception")
+                  if e.get("t", 0) >= pressed]
+        return code, stderr, errors
+
+    def dispose(self):
+        for member in self.others:
+            member.dispose()
+        super().dispose()

@@ -1,0 +1,109 @@
+"""The network checks' pure rules and members, without a grading (socketpairs, strings)."""
+
+import socket
+import time
+
+from grader.labs.chat.network import Drain, decoration, flood_lines, framed_line
+from grader.labs.chat.test_network import _student_traceback
+
+
+def _tcp_pair():
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        ours = socket.create_connection(server.getsockname())
+        theirs, _addr = server.accept()
+    return ours, theirs
+
+
+class _Transcript:
+    def __init__(self):
+        self.events = []
+
+    def add(self, who, kind, text=""):
+        self.events.append((who, kind, text))
+
+
+def test_decoration_is_what_surrounds_the_message():
+    assert decoration("Alice: hello", "hello") == "Alice: \0"
+    assert decoration("[12:01] Alice: hello", "hello") == "[0:0] Alice: \0"
+    assert decoration("hello", "hello") == "\0"
+
+
+def test_a_line_server_frames_each_line():
+    shape = decoration("Alice: sample", "sample")
+    stream = "Alice: first of two\nAlice: second of two\n"
+    assert framed_line(stream, "first of two", shape)
+    assert framed_line(stream, "second of two", shape)
+
+
+def test_a_chunk_server_loses_the_second_line():
+    shape = decoration("Alice: sample", "sample")
+    stream = "Alice: first of two\nsecond of two\n"
+    assert framed_line(stream, "first of two", shape)
+    assert framed_line(stream, "second of two", shape) is None
+
+
+def test_a_chunk_server_splits_a_line_in_pieces():
+    shape = decoration("[Alice] sample", "sample")
+    assert framed_line("[Alice] one line\n[Alice] sent in\n[Alice] three pieces\n",
+                       "one line sent in three pieces", shape) is None
+
+
+def test_a_bare_relay_passes_when_the_bytes_arrive_intact():
+    assert framed_line("first of two\nsecond of two\n", "second of two", "\0")
+    assert framed_line("one line sent in three pieces\n", "one line sent in three pieces", "\0")
+
+
+def test_a_name_with_its_newline_kept_is_glued_back():
+    shape = decoration("Alice: sample", "sample")
+    assert framed_line("Alice\n: second of two\n", "second of two", shape, ["Alice"])
+
+
+def test_flood_lines_are_distinct_lines_of_the_size_asked():
+    data = flood_lines(10_000, width=100)
+    lines = data.split(b"\n")[:-1]
+    assert len(lines) == 100 and len(set(lines)) == 100 and len(data) == 10_000
+
+
+def test_drain_counts_and_stops_waiting_when_quiet():
+    ours, theirs = _tcp_pair()
+    drain = Drain("Bob", ours, _Transcript())
+    try:
+        theirs.sendall(b"x" * 5000)
+        assert drain.wait_received(5000, quiet=2.0, seconds=5.0)
+        started = time.monotonic()
+        assert not drain.wait_received(6000, quiet=0.2, seconds=5.0)  # nothing more comes
+        assert time.monotonic() - started < 2.0
+        assert drain.received_bytes == 5000 and drain.last_bytes.endswith(b"x")
+    finally:
+        drain.dispose()
+        theirs.close()
+
+
+def test_drain_ends_waiting_at_eof():
+    ours, theirs = _tcp_pair()
+    drain = Drain("Bob", ours, _Transcript())
+    try:
+        theirs.close()
+        started = time.monotonic()
+        assert not drain.wait_received(10, quiet=5.0, seconds=5.0)
+        assert time.monotonic() - started < 2.0
+    finally:
+        drain.dispose()
+
+
+def test_student_traceback_keeps_only_the_students_frames(tmp_path):
+    root = tmp_path / "run1"
+    root.mkdir()
+    stderr = (
+        "Traceback (most recent call last):\n"
+        '  File "/opt/kit/grader/isolation/shim/bootstrap.py", line 390, in main\n'
+        "    _run_as_main(script)\n"
+        f'  File "{root}/server.py", line 40, in <module>\n'
+        "    conn, addr = server.accept()\n"
+        '  File "/usr/lib/python3.12/socket.py", line 295, in accept\n'
+        "    fd, addr = self._accept()\n"
+        "KeyboardInterrupt\n")
+    shown = _student_traceback(stderr, root)
+    assert 'File "server.py", line 40' in shown and "server.accept()" in shown
+    assert "bootstrap.py" not in shown and "socket.py" not in shown and "_accept" not in shown
+    assert shown.splitlines()[0].startswith("Traceback") and shown.splitlines()[-1] == "KeyboardInterrupt"
