@@ -63,6 +63,10 @@ EXPECTED = {
     # Lines split properly, but each recv() is decoded alone (strict UTF-8):
     # a character split between two pieces raises UnicodeDecodeError.
     "no_leave_notice": {"server.leave_notice": F, "server.leave_reset": F, "server.framing": F, **BLOCKING},
+    # Sleeps before announcing a newcomer, and never announces a leave: the late
+    # join notice must not count as a leave notice (the grader settles past sleeps).
+    "sleepy_join_notice": {"server.leave_notice": F, "server.leave_reset": F, "server.framing": F,
+                           "server.slow_reader": F, "server.shutdown": F},
     "crash_on_disconnect": {"server.leave_notice": F, "server.leave_reset": F, "server.survives_leave": F,
                             **CHUNKS},
     "never_listens": never_started(),

@@ -96,6 +96,25 @@ def still(program, ignore=()):
     return total if seen else None
 
 
+def sleeping(program, ignore=()):
+    """True while a thread of ``program`` sleeps (``time.sleep()``): it will act when it wakes.
+
+    Unlike a wait with a timeout (an event loop's poll), a sleep is how
+    student code delays what it does next ("sleep so that messages do not
+    merge"): the reaction to the last action is not over yet.
+    """
+    machine = platform.machine()
+    for pid in program.tree_pids():
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            if int(tid) not in ignore and procfs.thread_wait(pid, tid, machine) == "sleeping":
+                return True
+    return False
+
+
 class Stillness:
     """A ``settled`` callback for waits: true once the programs are still twice in a row, with nothing run between.
 

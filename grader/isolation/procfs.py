@@ -73,7 +73,7 @@ _FUTEX_WAITS = {0, 9}  # FUTEX_WAIT, FUTEX_WAIT_BITSET: the only futex operation
 
 def thread_wait(pid, tid, machine):
     """How thread ``tid`` of ``pid`` waits: "running", "forever" (nothing of its own will wake it),
-    "timed" (it wakes by itself: a sleep, a wait with a timeout), or "unknown"."""
+    "sleeping" (in time.sleep()), "timed" (a wait with a timeout: a poll loop), or "unknown"."""
     try:
         with open(f"/proc/{pid}/task/{tid}/stat") as f:
             state = f.read().rsplit(")", 1)[1].split()[0]
@@ -97,7 +97,7 @@ def thread_wait(pid, tid, machine):
     if rule is None:
         return "forever"
     if rule == "timed":
-        return "timed"
+        return "sleeping"  # time.sleep(): it wakes by itself, to do what it slept for
     index, kind = rule
     args = [int(value, 16) for value in fields[1:7]]
     if number == (202 if machine == "x86_64" else 98) and (args[1] & 0x7F) not in _FUTEX_WAITS:

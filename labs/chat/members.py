@@ -12,7 +12,8 @@ deadline.
 
 from grader.drive.connection import Robot
 from grader.drive.display import displayed
-from grader.drive.quiescence import Quiescence, Stillness
+from grader.drive.quiescence import Quiescence, Stillness, sleeping
+from grader.drive.wait import Deadline
 from grader.drive.wait import poll_until
 from grader.i18n import lazy as _
 from grader.model.failure import CheckFailed
@@ -66,8 +67,16 @@ class Chat:
         later settles, so a server with a busy loop is still paced properly.
         """
         timeout = self.timeouts["settle"] if timeout is None else timeout
-        quiescence = Quiescence(self.server.program, self.spinners)
-        poll_until(quiescence, timeout)
+        deadline = Deadline(timeout)
+        program = self.server.program
+        while True:
+            quiescence = Quiescence(program, self.spinners)
+            poll_until(quiescence, deadline.remaining())
+            # A thread in time.sleep() will act when it wakes (a server that sleeps before it
+            # relays, "so that messages do not merge"): its reaction is not over yet.
+            if quiescence.outcome != "idle" or not sleeping(program, self.spinners) or deadline.expired():
+                break
+            poll_until(lambda: not sleeping(program, self.spinners), deadline.remaining())
         if quiescence.outcome == "spinning" and not self.noted_spin:
             self.noted_spin = True
             self.transcript.add("grader", "note", _("a thread of the server keeps running (a busy loop?)"))
