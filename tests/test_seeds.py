@@ -56,7 +56,8 @@ DIAGNOSES = {
             ("server.slow_reader", "stuck sending to Sleepy")],
 }
 for _prefix in ("000", "001", "002", "004"):
-    DIAGNOSES.setdefault(_prefix, []).extend([("server.shutdown", "still running"), ("server.shutdown", "KeyboardInterrupt")])
+    DIAGNOSES.setdefault(_prefix, []).extend([("server.shutdown", "still running"),
+                                              ("server.shutdown", "KeyboardInterrupt")])
 # Every seed client hangs after EOF (a non-daemon receiver thread) and prints
 # empty lines in a busy loop once the server is gone.
 for _prefix in EXPECTED:

@@ -13,8 +13,7 @@ deadline.
 from grader.drive.connection import Robot
 from grader.drive.display import displayed
 from grader.drive.quiescence import Quiescence, Stillness, sleeping
-from grader.drive.wait import Deadline
-from grader.drive.wait import poll_until
+from grader.drive.wait import Deadline, poll_until
 from grader.i18n import lazy as _
 from grader.model.failure import CheckFailed
 

@@ -168,7 +168,8 @@ def test_many_members(chat):
     chat.say_all(members, lines)
     for listener in members:
         wanted = [line for name, line in lines.items() if name != listener.name]
-        outcome = listener.wait_for(lambda text: all(line in text for line in wanted), chat.timeouts["expect"])
+        outcome = listener.wait_for(lambda text, wanted=wanted: all(line in text for line in wanted),
+                                    chat.timeouts["expect"], settled=chat.settled_check())
         if not outcome:
             absent = [line for line in wanted if line not in outcome.received]
             what = _("the messages of all {n} others").format(n=len(wanted))
