@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 
+from grader.drive.quiescence import Stillness
 from grader.drive.wait import Deadline
 from grader.i18n import lazy as _
 
@@ -288,7 +289,8 @@ class NetworkChat(Chat):
                 os.kill(program.pid, signal.SIGINT)
             except (ProcessLookupError, PermissionError):
                 pass
-        code = program.wait_exit(seconds)
+        # Blocked for good after Ctrl-C (non-daemon threads waiting in recv()): it will never end by itself.
+        code = program.wait_exit(seconds, settled=Stillness([(program, ())]))
         if code is not None:
             program.wait_output_done(1.0)  # its last words may still be in the pipes
         written = program.stderr.total - stderr_before

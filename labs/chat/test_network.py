@@ -67,7 +67,7 @@ def _expect_framed(chat, robot, messages, shape, what, hint):
                 if not (framed_line(text, m, shape, names) or framed_line(segmented, m, shape, names))]
 
     outcome = robot.wait_for(lambda text, segmented: not missing(text, segmented), chat.timeouts["expect"],
-                             segmented=True)
+                             segmented=True, settled=chat.settled_check())
     expected = "\n".join(shape.replace("\0", m) for m in messages)
     if not outcome:
         chat._fail(robot, expected, outcome, chat._summary(robot, what, outcome), hint)
@@ -192,10 +192,16 @@ def test_shutdown(chat):
     alice, bob = chat.join("Alice", "Bob")
     chat.say(alice, "time to close the chat")
     program = chat.server.program
+    pressed = time.monotonic()
     code, stderr, errors = chat.interrupt(SHUTDOWN_TIMEOUT)
+    waited = time.monotonic() - pressed
     received = trim(_student_traceback(stderr, program.root).strip(), 1500) or None
     if code is None:
-        message = _("After Ctrl-C, the server was still running {s:.0f} s later.").format(s=SHUTDOWN_TIMEOUT)
+        if waited < SHUTDOWN_TIMEOUT:  # decided early: every thread blocked for good
+            message = _("After Ctrl-C, the server was still running, and nothing in it could end it any more: "
+                        "every thread of it was blocked, waiting.")
+        else:
+            message = _("After Ctrl-C, the server was still running {s:.0f} s later.").format(s=SHUTDOWN_TIMEOUT)
         if errors or "Traceback (most recent call last)" in stderr:
             message += " " + _("It printed a traceback ({detail}).").format(detail=_detail(errors, stderr, program))
         places = _places(program, stuck_frames(program.stacks(), program.root))
@@ -203,7 +209,7 @@ def test_shutdown(chat):
             message += " " + _("Still running: {places}; a thread that is not a daemon keeps the program alive."
                                ).format(places=Text.joined("; ", places[:2]))
         raise CheckFailed(message, action=chat.last_action, expected=_("the server ends within {s:.0f} s").format(
-            s=SHUTDOWN_TIMEOUT), received=received, waited_s=SHUTDOWN_TIMEOUT, complete=True)
+            s=SHUTDOWN_TIMEOUT), received=received, waited_s=waited, complete=True)
     if errors or "Traceback (most recent call last)" in stderr:
         raise CheckFailed(_("After Ctrl-C, the server ended with a traceback: {detail}.").format(
             detail=_detail(errors, stderr, program)), action=chat.last_action,
