@@ -96,14 +96,15 @@ def still(program, ignore=()):
     return total if seen else None
 
 
-def sleeping(program, ignore=()):
-    """True while a thread of ``program`` sleeps (``time.sleep()``): it will act when it wakes.
+def sleepers(program, ignore=()):
+    """{thread id: nanoseconds run so far} of the threads of ``program`` now in ``time.sleep()``.
 
     Unlike a wait with a timeout (an event loop's poll), a sleep is how
     student code delays what it does next ("sleep so that messages do not
-    merge"): the reaction to the last action is not over yet.
+    merge"): until such a thread has woken, its reaction may not be over.
     """
     machine = platform.machine()
+    found = {}
     for pid in program.tree_pids():
         try:
             tids = os.listdir(f"/proc/{pid}/task")
@@ -111,8 +112,8 @@ def sleeping(program, ignore=()):
             continue
         for tid in tids:
             if int(tid) not in ignore and procfs.thread_wait(pid, tid, machine) == "sleeping":
-                return True
-    return False
+                found[int(tid)] = procfs.thread_ran(pid, tid)
+    return found
 
 
 class Stillness:

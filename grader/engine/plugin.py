@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from _pytest.runner import runtestprotocol
 
 from grader.drive.transcript import Transcript
 from grader.engine import diagnose
@@ -35,6 +36,7 @@ TRANSCRIPT = pytest.StashKey()
 PROGRAMS = pytest.StashKey()
 REPORTS = pytest.StashKey()
 STARTED = pytest.StashKey()
+CONFIRMED = pytest.StashKey()  # a failure decided by a deadline was graded a second time
 GRADED_BY = pytest.StashKey()  # who the lab's fixtures made the members of this check (robots, the student's client)
 NAMES = pytest.StashKey()  # robot port -> robot name, for "the thread serving Alice"
 
@@ -128,6 +130,29 @@ class Grading(GradingSession):
         self.collected = {m.kwargs["id"] for m in (item.get_closest_marker("check") for item in items) if m}
 
     @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        """Run a check; a failure decided by a deadline (not by evidence) is graded once more, fresh.
+
+        Most failures are decided on complete evidence (what was awaited
+        cannot arrive any more: every program is blocked for good), which
+        no load changes.  A failure that a time bound decided (a program
+        that never settled) might; it is confirmed in a fresh pod, with
+        fresh programs, before it counts, and only failures pay for that.
+        """
+        if item.get_closest_marker("check") is None:
+            return None
+        item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+        reports = runtestprotocol(item, nextitem=nextitem, log=False)
+        if _decided_by_deadline(item):
+            item.stash[CONFIRMED] = True
+            item._initrequest()  # fresh fixtures: a new pod, new programs, a new transcript
+            reports = runtestprotocol(item, nextitem=nextitem, log=False)
+        for report in reports:
+            item.ihook.pytest_runtest_logreport(report=report)
+        item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+        return True
+
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item):
         item.stash[REPORTS] = []
         item.stash[STARTED] = time.monotonic()
@@ -209,6 +234,8 @@ class Grading(GradingSession):
                     error=_one_line(excinfo))
                 log.append(str(report.longrepr))
         programs = item.stash.get(PROGRAMS, [])
+        if status == FAILED and item.stash.get(CONFIRMED, False):
+            details["confirmed"] = True  # decided by a deadline, and so again in a fresh pod
         if status == FAILED and not complete:
             extra = diagnose.after_failure(programs, details, item.stash.get(NAMES, {}), before=failed_at)
             if extra:
@@ -233,6 +260,17 @@ class Grading(GradingSession):
             depends=list(marker.kwargs.get("depends", ())),
             graded_by=item.stash.get(GRADED_BY, ""),
         )
+
+
+def _decided_by_deadline(item):
+    """Whether the check just run failed on a deadline rather than on complete evidence."""
+    if item.stash.get(CONFIRMED, False):
+        return False
+    for call, _report in item.stash.get(REPORTS, []):
+        failure = call.excinfo.value if call.excinfo is not None else None
+        if isinstance(failure, CheckFailed) and failure.by_deadline:
+            return True
+    return False
 
 
 def _skip_reason(call, report):

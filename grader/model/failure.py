@@ -13,7 +13,7 @@ class CheckFailed(AssertionError):
     """The student's program broke an expectation of a check."""
 
     def __init__(self, message, *, who=None, sender=None, action=None, expected=None, received=None,
-                 waited_s=None, ending=None, hint=None, cause=None, complete=False):
+                 waited_s=None, ending=None, hint=None, cause=None, complete=False, by_deadline=False):
         # pytest's own output (the staff log) shows the English sentence;
         # the result keeps ``message`` itself, to be rendered in any language.
         super().__init__(message.english() if hasattr(message, "english") else message)
@@ -24,6 +24,10 @@ class CheckFailed(AssertionError):
         # complete: the message already explains what the programs did; the
         # plugin adds no diagnoses of its own.
         self.complete = complete
+        # by_deadline: decided because a time bound ran out, not on complete evidence (the
+        # programs never settled).  Such a failure could depend on the machine's load: the
+        # plugin grades the check once more in a fresh pod before it is reported.
+        self.by_deadline = by_deadline
         self.fields = {
             key: value
             for key, value in {

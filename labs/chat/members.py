@@ -12,7 +12,7 @@ deadline.
 
 from grader.drive.connection import Robot
 from grader.drive.display import displayed
-from grader.drive.quiescence import Quiescence, Stillness, sleeping
+from grader.drive.quiescence import Quiescence, Stillness, sleepers
 from grader.drive.wait import Deadline, poll_until
 from grader.i18n import lazy as _
 from grader.model.failure import CheckFailed
@@ -43,6 +43,7 @@ class Chat:
         self.last_actor = None  # who did the last action: a failure's arrow starts there
         self.unread_names = []
         self.spinners = set()  # server threads found in a busy loop
+        self.tickers = set()  # server threads that sleep, wake and sleep again (a heartbeat)
         self.noted_spin = False
         self.relays = {}  # member name -> prefixes the server put before that member's relayed messages
 
@@ -68,14 +69,26 @@ class Chat:
         timeout = self.timeouts["settle"] if timeout is None else timeout
         deadline = Deadline(timeout)
         program = self.server.program
+        asleep = None  # the sleeping threads when the server first went idle, and how long they had run
         while True:
             quiescence = Quiescence(program, self.spinners)
             poll_until(quiescence, deadline.remaining())
-            # A thread in time.sleep() will act when it wakes (a server that sleeps before it
-            # relays, "so that messages do not merge"): its reaction is not over yet.
-            if quiescence.outcome != "idle" or not sleeping(program, self.spinners) or deadline.expired():
+            if quiescence.outcome != "idle" or deadline.expired():
                 break
-            poll_until(lambda: not sleeping(program, self.spinners), deadline.remaining())
+            # A thread in time.sleep() will act when it wakes (a server that sleeps before it relays,
+            # "so that messages do not merge"): wait until each has woken once.  One that wakes and
+            # sleeps again, over and over, is a ticker (a heartbeat): it is not waited for again.
+            now = sleepers(program, self.spinners | self.tickers)
+            asleep = now if asleep is None else asleep
+            unwoken = [tid for tid, ran in now.items() if asleep.get(tid, ran) == ran]
+            self.tickers.update(tid for tid, ran in now.items() if asleep.get(tid, ran) != ran)
+            if not unwoken:
+                break
+            def woke(unwoken=unwoken, asleep=asleep):
+                now = sleepers(program, self.spinners | self.tickers)
+                return any(now.get(tid) != asleep[tid] for tid in unwoken)
+
+            poll_until(woke, deadline.remaining())
         if quiescence.outcome == "spinning" and not self.noted_spin:
             self.noted_spin = True
             self.transcript.add("grader", "note", _("a thread of the server keeps running (a busy loop?)"))
@@ -199,6 +212,7 @@ class Chat:
             waited_s=outcome.waited_s,
             ending=ending,
             hint=hint,
+            by_deadline=outcome.ending == "timeout",
         )
 
     def _summary(self, robot, what, outcome):
