@@ -53,6 +53,9 @@ EXPECTED = {
     # the speaker's thread, no KeyboardInterrupt handling.
     "good_chunks": {**CHUNKS},
     "no_broadcast": {"server.broadcast": F, **BROADCAST_DEPENDENTS, "server.shutdown": F},
+    # The same, with a heartbeat thread: it never settles, so its failure is decided by a deadline
+    # (and confirmed in a fresh pod).
+    "ticking_no_broadcast": {"server.broadcast": F, **BROADCAST_DEPENDENTS, "server.shutdown": F},
     "reply_to_sender": {"server.broadcast": F, **BROADCAST_DEPENDENTS, "server.shutdown": F},
     # Two users only: Sleepy and Flood take both places, Bob is never served;
     # after Ctrl-C its two non-daemon threads keep it running.

@@ -1,0 +1,50 @@
+"""Verdicts decided by evidence, not clocks (issue 13): early, and the same at any load.
+
+A failure decided on complete evidence (every program blocked for good,
+nothing in flight) is reported at once and never re-run; one that a time
+bound decided (a program that never settles) is graded again in a fresh pod
+before it counts.  Pacing settles past a server's sleeps, so a late reaction
+is not taken for the reaction to the next action.
+"""
+
+import pytest
+
+from conftest import SUBMISSIONS, grade
+
+pytestmark = pytest.mark.slow
+
+
+def checks(graded):
+    return {c["id"]: c for c in graded.full()["checks"]}
+
+
+def test_a_failure_on_evidence_is_decided_early_and_once(tmp_path):
+    graded = grade(SUBMISSIONS / "no_broadcast" / "server.py", tmp_path)
+    broadcast = checks(graded)["server.broadcast"]
+    assert broadcast["status"] == "failed" and not broadcast["details"].get("confirmed")
+    # Decided when the server was blocked for good, not when the 2 s bound ran out.
+    assert broadcast["details"]["waited_s"] < 1.5, broadcast["details"]
+
+
+def test_a_failure_on_a_deadline_is_confirmed_in_a_fresh_pod(tmp_path):
+    graded = grade(SUBMISSIONS / "ticking_no_broadcast" / "server.py", tmp_path)
+    found = checks(graded)
+    assert found["server.broadcast"]["status"] == "failed"
+    assert found["server.broadcast"]["details"].get("confirmed") is True
+    assert found["server.join_notice"]["status"] == "passed"  # a ticker does not stall the pacing
+
+
+def test_a_late_join_notice_is_no_leave_notice(tmp_path):
+    graded = grade(SUBMISSIONS / "sleepy_join_notice" / "server.py", tmp_path)
+    found = checks(graded)
+    assert found["server.join_notice"]["status"] == "passed"
+    assert found["server.leave_notice"]["status"] == "failed" and found["server.leave_reset"]["status"] == "failed"
+
+
+def test_a_client_that_cannot_end_is_failed_without_waiting_out_the_bound(tmp_path):
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "client.py").write_bytes((SUBMISSIONS / "clients" / "hangs_on_eof" / "client.py").read_bytes())
+    graded = grade(folder, tmp_path)
+    quits = checks(graded)["client.quits"]
+    assert quits["status"] == "failed" and "nothing in it could end it" in quits["message"]
