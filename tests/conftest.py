@@ -45,13 +45,8 @@ def grading_workers():
     pytest 9, --dist loadgroup's node id suffix no longer takes effect), so
     the worker count itself is the bound.  Measured on 2 cores,
     tests/test_fixture_verdicts.py: 77 s with one worker, 168 s with two.
-    CHATLAB_GRADING_SLOTS overrides it.
+    PYTEST_XDIST_AUTO_NUM_WORKERS overrides it.
     """
-    given = os.environ.get("CHATLAB_GRADING_SLOTS", "").strip()
-    if given:
-        if not given.isdigit() or int(given) < 1:
-            raise pytest.UsageError(f"CHATLAB_GRADING_SLOTS must be a whole number >= 1, not {given!r}")
-        return int(given)
     return max(1, cores() // sessions_per_grading())
 
 
