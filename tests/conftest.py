@@ -37,46 +37,26 @@ def sessions_per_grading():
     return 1 + len(load_lab(builtin_lab_path()).parallel)
 
 
-def grading_slots():
-    """How many gradings the suite runs at once: as many as fit the cores, at least one.
+def grading_workers():
+    """How many xdist workers `-n auto` starts: as many gradings as fit the cores, at least one.
 
-    CHATLAB_GRADING_SLOTS overrides it (to measure, or on a machine where
-    the gradings are known to wait more than they compute).
+    Every test may grade (several pytest sessions at once), and pytest-xdist
+    cannot be told reliably to keep the gradings on a few workers (with
+    pytest 9, --dist loadgroup's node id suffix no longer takes effect), so
+    the worker count itself is the bound.  Measured on 2 cores,
+    tests/test_fixture_verdicts.py: 77 s with one worker, 168 s with two.
+    PYTEST_XDIST_AUTO_NUM_WORKERS overrides it.
     """
-    given = os.environ.get("CHATLAB_GRADING_SLOTS", "").strip()
-    if given:
-        if not given.isdigit() or int(given) < 1:
-            raise pytest.UsageError(f"CHATLAB_GRADING_SLOTS must be a whole number >= 1, not {given!r}")
-        return int(given)
     return max(1, cores() // sessions_per_grading())
 
 
 def pytest_xdist_auto_num_workers(config):
-    """`-n auto`: one worker per core; the gradings among them are limited by their groups (below)."""
-    given = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
-    if given:
+    """`-n auto`: grading_workers(), unless PYTEST_XDIST_AUTO_NUM_WORKERS says otherwise."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None  # pytest-xdist's own hook reads it
-    return cores()
+    return grading_workers()
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (--dist loadgroup)
-def pytest_collection_modifyitems(config, items):
-    """Share the end-to-end gradings (marked slow) among grading_slots() xdist groups.
-
-    Each group runs on one worker, one test at a time, so never more than
-    grading_slots() gradings (each several pytest sessions) compete for the
-    cores, whatever -n says; the fast tests spread over the other workers.
-    A test that already names its group keeps it.
-    """
-    slots = grading_slots()
-    slow = [item for item in items if item.get_closest_marker("slow") and not item.get_closest_marker("xdist_group")]
-    for index, item in enumerate(slow):
-        # The users of a session-scoped grading share one worker, so it is graded once.
-        shared = SHARED_GRADINGS.intersection(getattr(item, "fixturenames", ()))
-        item.add_marker(pytest.mark.xdist_group(f"grading-{0 if shared else index % slots}"))
-
-
-SHARED_GRADINGS = {"graded_no_broadcast", "server_only"}  # session- and module-scoped fixtures that grade
 _running = None      # the test being set up, run or torn down
 _graded_by = {}      # node id -> the grader command it ran to the end
 

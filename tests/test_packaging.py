@@ -18,8 +18,7 @@ import pytest
 
 from conftest import REFERENCE, ROOT
 
-# Slow: a wheel build and an install.  pytest-xdist: the wheel is built once, by one worker, for both tests.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("packaging")]
+pytestmark = pytest.mark.slow  # a wheel build and an install
 
 PIP_TIMEOUT_S = 600
 # Not copied into the build folder: caches, earlier builds, reports, the VCS.
