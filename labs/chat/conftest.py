@@ -31,6 +31,7 @@ from .members import Chat
 from .probe import probe_robots
 from .puppets import PuppetChat, probe_puppets
 
+PUPPETS_NOTE = _("Graded through your own client: your server speaks its own protocol.")
 ROBOTS_NOTE = pytest.StashKey()  # why this check's robots may not speak the server's protocol
 
 
@@ -58,7 +59,7 @@ def _decide(grading):
     if robots.talks or not robots.started:
         return "robots", None
     if grading.submission.client is None:
-        why = _("there is no client in the submission")
+        why = _("no client was found in the submission")
     else:
         pod = grading.take_pod()
         puppets = None
@@ -126,6 +127,7 @@ def chat(server, pod, transcript, grading, peer_names, programs, graded_by, requ
     if mode == "puppets":
         session = _puppet_chat(grading, server, pod, transcript, programs)
         graded_by(_("your client"))
+        grading.note(PUPPETS_NOTE)
         transcript.add("grader", "note", _("the members are instances of your client: your server speaks its own "
                                            "protocol"))
     else:
@@ -195,6 +197,7 @@ def client_session(grading, pod, transcript, programs, peer_names, graded_by):
     if mode == "puppets":
         chat = _puppet_chat(grading, server, pod, transcript, programs)
         graded_by(_("your client"))
+        grading.note(PUPPETS_NOTE)
     else:
         chat = Chat(server, pod, transcript, timeouts)
         graded_by(_("robots"))

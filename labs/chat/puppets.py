@@ -20,6 +20,7 @@ does the same, behind the interface the server checks use on robots
 """
 
 import codecs
+import time
 
 from grader.drive.connection import Robot
 from grader.drive.quiescence import Quiescence, still
@@ -325,6 +326,9 @@ class PuppetChat(Chat):
             self.transcript.add(member.name, "reset", _("the client process is killed"))
             program.kill()
         else:
+            # The client ends because we asked it to: no diagnosis of "the client exited" for it.
+            if program.stop_requested_at is None:
+                program.stop_requested_at = time.monotonic()
             if self.quit_word:
                 self.last_action = _("{name} typed {word!r} into your client").format(
                     name=member.name, word=self.quit_word)
