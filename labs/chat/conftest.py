@@ -165,12 +165,12 @@ def own_server_profile(grading):
 
 
 @pytest.fixture
-def client_session(grading, pod, transcript, programs, peer_names, graded_by):
+def client_session(grading, pod, transcript, programs, peer_names, graded_by, request):
     """A member in a chat (a robot, or a puppet), and the student's client ready to start and join it."""
     submission = grading.submission
     if submission.client is None:
         skip(_("no client was found in the submission"))
-    mode = member_mode(grading)[0] if submission.server is not None else "robots"
+    mode, note = member_mode(grading) if submission.server is not None else ("robots", None)
     accepts, announces = own_server_profile(grading)
     timeouts = grading.lab.timeouts
     startup = grading.lab.timeout("startup")
@@ -201,6 +201,8 @@ def client_session(grading, pod, transcript, programs, peer_names, graded_by):
     else:
         chat = Chat(server, pod, transcript, timeouts)
         graded_by(_("robots"))
+        if note and program is pod.server_program:
+            request.node.stash[ROBOTS_NOTE] = note
     chat.names_by_port = peer_names
     transcript.add("grader", "note", _("the client is graded against {server}").format(server=label))
     client_root = grading.fresh_copy()
