@@ -76,7 +76,10 @@ def still(program, ignore=()):
         return True
     machine = platform.machine()
     seen = False
-    for pid in program.tree_pids():
+    pids = program.tree_pids()
+    if pids and _zombie(pids[0]):
+        return False  # it has ended and its exit is on its way to us: it is about to be not alive
+    for pid in pids:
         try:
             tids = os.listdir(f"/proc/{pid}/task")
         except OSError:
@@ -88,3 +91,12 @@ def still(program, ignore=()):
             if procfs.thread_wait(pid, tid, machine) != "forever":
                 return False
     return seen
+
+
+def _zombie(pid):
+    """Whether process ``pid`` has exited but is not reaped yet (its exit not yet reported)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (OSError, IndexError):
+        return False
