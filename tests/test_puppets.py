@@ -101,5 +101,6 @@ def test_report_shows_how_each_check_was_graded(tmp_path):
     html = (graded.report_dir / "report.html").read_text(encoding="utf-8")
     assert "Checks graded through: your client." in html
     assert html.count('class="graded-by"') == len([c for c in POINTS if c not in STATIC and c != "server.starts"])
-    ru = graded.full("ru")
-    assert "Проверено через ваш собственный клиент: ваш сервер говорит на своём протоколе." in ru["notes"]
+    ru = grade(PROTOCOLS / "json_no_leave", tmp_path / "ru", "--lang", "ru", timeout=180)
+    assert "Проверено через ваш собственный клиент: ваш сервер говорит на своём протоколе." in ru.stdout
+    assert "Проверки выполнены через: ваш клиент." in ru.stdout
