@@ -47,6 +47,10 @@ def render(result, *, plain=False, width=110, report_path=None, written=()):
     lines = [score]
     for note in result.notes:
         lines.append(Text("• " + for_terminal(note), style="dim"))
+    graded_by = distinct_graded_by(result.checks)
+    if graded_by:  # who played the members (a lab's words): robots, the student's own client...
+        lines.append(Text(_("Checks graded through: {who}.").format(
+            who=", ".join(for_terminal(str(who)) for who in graded_by)), style="dim"))
     footer = _("Isolation: {isolation}; graded in {s:.1f} s.").format(
         isolation=isolation_label(result.isolation), s=result.duration_s)
     lines.append(Text(footer, style="dim"))
@@ -59,6 +63,16 @@ def render(result, *, plain=False, width=110, report_path=None, written=()):
         lines.append(Text(_("Also written: {files}").format(files=", ".join(str(path) for path in written))))
     parts.append(_export_lines(lines, plain, width))
     return "\n".join(parts)
+
+
+def distinct_graded_by(checks):
+    """The distinct ``graded_by`` values of ``checks``, in order of first appearance."""
+    found = []
+    for check in checks:
+        who = getattr(check, "graded_by", "")
+        if who and who not in found:
+            found.append(who)
+    return found
 
 
 def _console(plain, width):
