@@ -76,7 +76,7 @@ def main():
     parser.add_argument("--timeout", type=float, default=180, help="seconds one grading may take (default 180)")
     parser.add_argument("--max-seconds", type=float, default=3600,
                         help="bound on the whole benchmark's burners (default 3600)")
-    parser.add_argument("--seeds", help="folder of seed reports (default: CHATLAB_SEEDS or ../shared/seeds)")
+    parser.add_argument("--seeds", help="folder of seed reports (default: GRADER_SEEDS or ../shared/seeds)")
     args = parser.parse_args()
     if args.runs < 1 or args.load < 0 or args.parallel < 1 or args.timeout <= 0 or args.max_seconds <= 0:
         parser.error("--runs and --parallel must be >= 1, --load >= 0, --timeout and --max-seconds > 0")

@@ -1,7 +1,7 @@
 """What the benchmarks grade, and one bounded grading of it.
 
 Targets: the reference solution, the seed lab reports (../shared/seeds beside
-the clone, or CHATLAB_SEEDS, or --seeds), every fixture in tests/submissions/
+the clone, or GRADER_SEEDS, or --seeds), every fixture in tests/submissions/
 (servers), tests/submissions/clients/ (each with the reference server) and
 tests/submissions/hostile/ (each wrapped around chatcore.py; marked hostile).
 Each grading runs the real `grader check` in a subprocess of its own, with a
@@ -56,8 +56,8 @@ class Graded:
 
 
 def seeds_folder(given=None):
-    """Where the seed reports are, or None: --seeds, CHATLAB_SEEDS, then ../shared/seeds beside the clone."""
-    for candidate in (given, os.environ.get("CHATLAB_SEEDS"), ROOT.parent / "shared" / "seeds"):
+    """Where the seed reports are, or None: --seeds, GRADER_SEEDS, then ../shared/seeds beside the clone."""
+    for candidate in (given, os.environ.get("GRADER_SEEDS"), ROOT.parent / "shared" / "seeds"):
         if candidate and Path(candidate).is_dir():
             return Path(candidate)
     return None

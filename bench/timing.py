@@ -82,7 +82,7 @@ def main():
     parser.add_argument("--targets", default="all",
                         help="comma-separated kinds (reference, seeds, fixtures, clients, hostile) or names")
     parser.add_argument("--timeout", type=float, default=120, help="seconds one grading may take (default 120)")
-    parser.add_argument("--seeds", help="folder of seed reports (default: CHATLAB_SEEDS or ../shared/seeds)")
+    parser.add_argument("--seeds", help="folder of seed reports (default: GRADER_SEEDS or ../shared/seeds)")
     parser.add_argument("--json", metavar="FILE", help="also save the rows (and the raw times) as JSON")
     args = parser.parse_args()
     if args.runs < 1 or args.timeout <= 0:
@@ -95,7 +95,7 @@ def main():
         if not any(t.kind == "reference" for t in targets):
             targets.insert(0, next(t for t in everything if t.kind == "reference"))  # the ratio needs it
         if not any(t.kind == "seed" for t in everything):
-            print("no seed reports found (--seeds, CHATLAB_SEEDS or ../shared/seeds): timing without them",
+            print("no seed reports found (--seeds, GRADER_SEEDS or ../shared/seeds): timing without them",
                   file=sys.stderr)
         done = measure(targets, args.runs, args.timeout, scratch, lambda line: print(line, file=sys.stderr,
                                                                                          flush=True))

@@ -18,8 +18,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 REFERENCE = ROOT / "reference" / "chat"
-# The real lab reports: ../shared/seeds beside the clone (CI has a read-only copy there), or CHATLAB_SEEDS.
-SEEDS = Path(os.environ.get("CHATLAB_SEEDS") or ROOT.parent / "shared" / "seeds")
+# The real lab reports: ../shared/seeds beside the clone (CI has a read-only copy there), or GRADER_SEEDS.
+SEEDS = Path(os.environ.get("GRADER_SEEDS") or ROOT.parent / "shared" / "seeds")
 
 
 def cores():

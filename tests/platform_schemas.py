@@ -13,9 +13,9 @@ import pytest
 
 
 def _schemas():
-    # ../shared/schemas beside the repository (or beside a folder holding worktrees); CHATLAB_SCHEMAS overrides.
-    if os.environ.get("CHATLAB_SCHEMAS"):
-        return Path(os.environ["CHATLAB_SCHEMAS"])
+    # ../shared/schemas beside the repository (or beside a folder holding worktrees); GRADER_SCHEMAS overrides.
+    if os.environ.get("GRADER_SCHEMAS"):
+        return Path(os.environ["GRADER_SCHEMAS"])
     root = Path(__file__).resolve().parent.parent
     for parent in root.parents:
         if (parent / "shared" / "schemas").is_dir():

@@ -156,7 +156,7 @@ def test_two_gradings_of_port_9090_at_once(isolation, tmp_path):
 # test made for it (probe.json), prints what it saw, and serves the chat.
 PROBES = ["reads_outside", "lists_batch", "reads_output", "writes_marker", "reads_proc", "unix_socket", "who_am_i"]
 TOOLS = ["bwrap", "unshare"]
-SECRET_ENV = "CHATLAB_TEST_SECRET"
+SECRET_ENV = "GRADER_TEST_SECRET"
 
 
 @functools.lru_cache(maxsize=None)

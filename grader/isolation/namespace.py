@@ -180,7 +180,7 @@ def pod_spec(tool, workdir):
             "chdir": str(workdir)}
 
 
-TOOL_VAR = "CHATLAB_POD_TOOL"  # 'bwrap' or 'unshare': try only that one (the tests force each path)
+TOOL_VAR = "GRADER_POD_TOOL"  # 'bwrap' or 'unshare': try only that one (the tests force each path)
 
 
 @lru_cache(maxsize=None)

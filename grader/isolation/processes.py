@@ -1,6 +1,6 @@
 """Processes of student programs: their environment, their start, and finding them again.
 
-Every student program carries a token in its environment (``CHATLAB_POD``):
+Every student program carries a token in its environment (``GRADER_POD``):
 a double-forked daemon leaves its process group and is re-parented to init,
 so neither killpg nor a walk of children finds it; it does keep the
 environment it inherited.
@@ -11,7 +11,7 @@ import subprocess
 
 import psutil
 
-TOKEN_VAR = "CHATLAB_POD"
+TOKEN_VAR = "GRADER_POD"
 
 
 def clean_environment(token, home):

@@ -109,7 +109,7 @@ class Program:
         if self.connect_port:
             config["connect_port"] = self.connect_port
         env = clean_environment(self.token, self.root)
-        env["CHATLAB_SHIM"] = ";".join(f"{key}={value}" for key, value in config.items())
+        env["GRADER_SHIM"] = ";".join(f"{key}={value}" for key, value in config.items())
         # -I: nothing from the grader's environment; -S: no .pth processing
         # (the shim adds site-packages itself); -u: unbuffered; -B: no .pyc.
         argv = [sys.executable, "-I", "-S", "-u", "-X", "utf8", "-B", str(BOOTSTRAP), str(self.script), *self.args]

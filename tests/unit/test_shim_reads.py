@@ -25,7 +25,7 @@ def run_shimmed(tmp_path, code, role="server"):
     script.write_text(textwrap.dedent(code), encoding="utf-8")
     read_end, write_end = os.pipe()
     env = {"PATH": os.environ.get("PATH", ""),
-           "CHATLAB_SHIM": f"fd={write_end};bind_port=0;role={role};root={tmp_path}"}
+           "GRADER_SHIM": f"fd={write_end};bind_port=0;role={role};root={tmp_path}"}
     try:
         proc = subprocess.Popen([sys.executable, "-I", "-S", "-u", "-X", "utf8", "-B", str(BOOTSTRAP), str(script)],
                                 env=env, pass_fds=(write_end,), stdin=subprocess.DEVNULL,

@@ -4,7 +4,7 @@ The grader starts every student program as
 
     python -I -S -u -X utf8 -B bootstrap.py SCRIPT [ARGS...]
 
-with its configuration in the environment variable CHATLAB_SHIM
+with its configuration in the environment variable GRADER_SHIM
 ("key=value;..." pairs).
 This file must stay standard-library only and import nothing from the
 grader: it runs in the student's process, where only the script's folder
@@ -16,7 +16,7 @@ What it does, and why:
   (port 0: the kernel picks a free one, so parallel gradings never clash),
   whatever the student hard-coded (``('localhost', 9090)``,
   ``gethostbyname(gethostname())``...).  TCP ``connect`` goes to the port
-  the grader says the chat server listens on.
+  the grader says the server listens on.
 * ``listen`` reports the real address on the event channel: that is how the
   grader knows the server is ready, without a connect-and-close probe that
   kills fragile servers.
@@ -49,7 +49,7 @@ def _read_config(text):
     return config
 
 
-_CONFIG = _read_config(os.environ.pop("CHATLAB_SHIM", ""))
+_CONFIG = _read_config(os.environ.pop("GRADER_SHIM", ""))
 _ROOT = os.path.realpath(_CONFIG.get("root", os.getcwd())) + os.sep
 _LOCK = threading.Lock()
 _STREAM_TYPES = (socket.SOCK_STREAM,)
@@ -244,7 +244,7 @@ def _counting(method):
                 return result
             # Remember whom this thread serves: an exception in it can then
             # be reported as "the thread serving Alice".
-            threading.current_thread()._chatlab_peer = peer
+            threading.current_thread()._grader_peer = peer
             emit("recv", peer=peer, n=count)
         return result
 
@@ -311,7 +311,7 @@ def _thread_excepthook(args):
             origin_type=type(origin).__name__ if origin is not None else None,
             origin_where=_student_frame(_tb_frames(origin.__traceback__)) if origin is not None else None,
             thread=getattr(args.thread, "name", "?"),
-            peer=getattr(args.thread, "_chatlab_peer", None),
+            peer=getattr(args.thread, "_grader_peer", None),
             type=args.exc_type.__name__,
             message=str(args.exc_value),
             where=_student_frame(_tb_frames(args.exc_traceback)),

@@ -179,11 +179,11 @@ class Init:
         received = dict(zip(names, fds, strict=False))
         env = dict(request["env"])
         # The shim finds its channels by number; give it the numbers they have here.
-        shim = dict(item.split("=", 1) for item in env.get("CHATLAB_SHIM", "").split(";") if "=" in item)
+        shim = dict(item.split("=", 1) for item in env.get("GRADER_SHIM", "").split(";") if "=" in item)
         for key in ("fd", "stack_fd"):
             if key in received:
                 shim[key] = str(received[key])
-        env["CHATLAB_SHIM"] = ";".join(f"{k}={v}" for k, v in shim.items())
+        env["GRADER_SHIM"] = ";".join(f"{k}={v}" for k, v in shim.items())
         passed = [received[key] for key in ("fd", "stack_fd") if key in received]
         try:
             process = subprocess.Popen(
