@@ -6,7 +6,9 @@ pointing at the student's own ``file:line`` where possible.
 
 import os
 import re
+import sys
 
+from grader.engine import runnable
 from grader.i18n import lazy as _
 from grader.model.failure import CheckFailed, trim
 from grader.model.text import Text
@@ -55,7 +57,10 @@ def startup_failure(failure, timeout):
     stderr_tail = program.stderr.tail_text(1500).strip()
     if crash is not None:
         where = crash.get("where") or "?"
-        if crash.get("type") == "SyntaxError":
+        why_not = cannot_run_here(program, crash, where)
+        if why_not is not None:
+            message, hint = why_not
+        elif crash.get("type") == "SyntaxError":
             message = _("The server does not compile: SyntaxError at {where}: {error}").format(
                 where=where, error=crash.get("message", ""))
             hint = _("Run `python {file}` yourself: Python reports the same error. Fix the line it names "
@@ -67,6 +72,15 @@ def startup_failure(failure, timeout):
         return CheckFailed(message, expected=_("the server listens within {s} s").format(s=timeout),
                            received=trim(crash.get("traceback") or stderr_tail, 1500),
                            waited_s=failure.waited_s, hint=hint, cause=crash.get("text"), complete=True)
+    daemon = [e for e in program.events_of("listen") + program.events_of("bind") if e.get("child")]
+    if failure.reason == "exited" and program.exit_code == 0 and daemon:
+        return CheckFailed(
+            _("The server forked itself into the background (a daemon, process {pid}) and its own process ended "
+              "with code 0: the grader judges the program it started, and that one is gone.").format(
+                pid=daemon[-1]["child"]),
+            expected=_("the server listens within {s} s").format(s=timeout), received=trim(stderr_tail, 1500) or None,
+            waited_s=failure.waited_s, complete=True,
+            hint=_("Serve in the process that was started: no os.fork() / daemon mode for the lab."))
     if failure.reason == "exited":
         message = _("The server exited with code {code} before it listened.").format(code=program.exit_code)
         if stderr_tail:
@@ -91,6 +105,49 @@ def startup_failure(failure, timeout):
                        received=trim(stderr_tail, 1500) or None, waited_s=failure.waited_s, complete=True,
                        hint=_("Start listening right away: a server that first waits for input() or for "
                               "something else never gets to listen() here."))
+
+
+def cannot_run_here(program, crash, where):
+    """(message, hint) when a crash means the program cannot run here at all, in the student's terms; else None."""
+    role = _("server") if program.role == "server" else _("client")
+    source = _program_source(program, where)
+    if crash.get("type") in ("SyntaxError", "NameError", "TabError"):
+        old = runnable.python2_line(source)
+        if old is not None:
+            return (_("This is Python 2 code ({what} at {file}:{line}); the lab needs Python 3.").format(
+                what=old[1], file=where.rpartition(":")[0] or "?", line=old[0]),
+                _("Python 3: print(...) is a function, input() replaces raw_input(), "
+                  "and 'except E as e:' replaces 'except E, e:'."))
+    if crash.get("type") == "SyntaxError":
+        needed = runnable.newer_python(_source_line(program, where) or "")
+        if needed is not None:
+            return (_("The {role} needs Python {version} (the syntax at {where}); the grader runs Python "
+                      "{running}.").format(role=role, version="%d.%d" % needed, where=where,
+                                           running="%d.%d" % sys.version_info[:2]),
+                    _("Write it for Python {running}, or ask for the lab to be graded with a newer Python.").format(
+                        running="%d.%d" % sys.version_info[:2]))
+    module = runnable.windows_module(crash)
+    if module is not None:
+        return (_("The {role} imports {module} at {where}, a module that exists only on Windows.").format(
+            role=role, module=module, where=where),
+                _("Use what every system has: input() and a reader thread instead of msvcrt, print() instead of "
+                  "winsound."))
+    if runnable.memory_limit_hit(crash):
+        return (_("The {role} exceeded the lab's memory limit of {mb} MiB (MemoryError at {where}).").format(
+            role=role, mb=program.limits.get("memory_mb", "?"), where=where),
+                _("Something grows without end: a list that is never emptied, or one huge allocation."))
+    return None
+
+
+def _program_source(program, where):
+    """The text of the file a crash points at (else the program's script), '' if unreadable."""
+    relative = where.rpartition(":")[0] if where and ":" in where else None
+    for path in ([program.root / relative] if relative else []) + [program.script]:
+        try:
+            return path.read_text("utf-8", "replace")
+        except OSError:
+            continue
+    return ""
 
 
 def thread_label(event, names_by_port):

@@ -17,7 +17,7 @@ import pytest
 from _pytest.runner import runtestprotocol
 
 from grader.drive.transcript import Transcript
-from grader.engine import diagnose
+from grader.engine import diagnose, runnable
 from grader.engine.dependencies import blocker, skip_message
 from grader.engine.plan import Plan
 from grader.engine.session import GradingSession
@@ -115,6 +115,11 @@ class Grading(GradingSession):
         super().__init__(plan.submission, plan.lab, isolation=plan.isolation)
         self.config = config
         self.plan = plan
+        for role in plan.lab.roles:  # Windows commands do nothing here: say so once, with the line
+            file = plan.submission.relative(plan.submission.file(role))
+            for line, command in runnable.windows_commands(plan.submission.source(role)):
+                self.note(_("os.system({command!r}) at {file}:{line} is a Windows command: here it only prints "
+                            "an error (the grader runs Linux).").format(command=command, file=file, line=line))
 
     # --------------------------------------------------------------- hooks
     def pytest_collection_modifyitems(self, session, config, items):

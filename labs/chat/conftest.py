@@ -15,7 +15,7 @@ protocol), or through puppets on it, else on the reference server.
 import pytest
 
 from grader.drive.transcript import Transcript
-from grader.engine import diagnose
+from grader.engine import diagnose, runnable
 from grader.engine.plugin import skip, transcribe_output
 from grader.i18n import lazy as _
 from grader.isolation.program import Server, StartupFailed
@@ -167,6 +167,11 @@ def client_session(grading, pod, transcript, programs, peer_names, graded_by, re
     submission = grading.submission
     if submission.client is None:
         skip(_("no client was found in the submission"))
+    toolkit = runnable.gui_toolkit(submission.source("client"))
+    if toolkit is not None:
+        skip(_("your client is a GUI program ({toolkit}): the grader drives a client through a terminal's "
+               "keyboard and screen, so the client checks are left out (the server is graded)").format(
+            toolkit=toolkit))
     mode, note = member_mode(grading) if submission.server is not None else ("robots", None)
     accepts, announces = own_server_profile(grading)
     timeouts = grading.lab.timeouts
