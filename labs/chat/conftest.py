@@ -5,6 +5,8 @@ leave, paced like people; see ``members.py``).  ``client_session`` gives the
 client checks a robot already in a chat and the student's client ready to
 join it: on the student's own server when that server accepts robots (the
 two were written to speak one protocol), else on the reference server.
+A UDP chat gets datagram robots (``datagram.py``) and, as fallback, the UDP
+reference server, and is scored out of lab.toml's ``[udp]`` points.
 """
 
 import pytest
@@ -17,14 +19,36 @@ from grader.isolation.program import Server, StartupFailed
 from grader.model.results import PASSED
 
 from .client_driver import ClientSession
+from .datagram import DatagramChat, is_udp, quit_word, udp_profile
 from .members import Chat
 from .probe import probe_own_server
 
 
+def pytest_sessionstart(session):
+    """A UDP chat is scored out of its own maximum: the [udp] points, in every session of the grading."""
+    from grader.engine.plugin import GRADING
+
+    grading = session.config.stash.get(GRADING, None)
+    if grading is None or not is_udp(grading.submission):
+        return
+    profile = udp_profile(grading.lab)
+    if profile is not None:
+        grading.score_out_of(*profile)
+        grading.note(_("A UDP chat: graded with datagram robots, out of {n:g} points (the checks that need a "
+                       "connection do not apply).").format(n=sum(grading.points.values())))
+
+
+def _members(server, pod, transcript, grading, graded_by):
+    if server.kind == "udp":
+        graded_by(_("datagram robots"))
+        return DatagramChat(server, pod, transcript, grading.lab.timeouts, quit=quit_word(grading.submission))
+    return Chat(server, pod, transcript, grading.lab.timeouts)
+
+
 @pytest.fixture
-def chat(server, pod, transcript, grading, peer_names):
+def chat(server, pod, transcript, grading, peer_names, graded_by):
     """A chat session on the student's server; robots join with ``chat.join(...)``."""
-    session = Chat(server, pod, transcript, grading.lab.timeouts)
+    session = _members(server, pod, transcript, grading, graded_by)
     session.names_by_port = peer_names
     yield session
     session.dispose()
@@ -55,7 +79,7 @@ def own_server_profile(grading):
 
 
 @pytest.fixture
-def client_session(grading, pod, transcript, programs, peer_names):
+def client_session(grading, pod, transcript, programs, peer_names, graded_by):
     """A robot in a chat, and the student's client ready to start and join it."""
     submission = grading.submission
     if submission.client is None:
@@ -69,7 +93,7 @@ def client_session(grading, pod, transcript, programs, peer_names):
     else:
         if pod.server_program is not None:
             pod.server_program.stop()
-        root = grading.fresh_reference()
+        root = grading.fresh_reference(_udp_reference(grading))
         program = pod.start(root / "server.py", role="server", root=root)
         label = (_("the reference server (your server did not pass server.accepts)") if submission.server
                  else _("the reference server (the submission has no server)"))
@@ -79,7 +103,7 @@ def client_session(grading, pod, transcript, programs, peer_names):
         listening = program.wait_listening(startup)
     except StartupFailed as failure:
         raise diagnose.startup_failure(failure, startup) from None
-    chat = Chat(Server(program, listening), pod, transcript, timeouts)
+    chat = _members(Server(program, listening), pod, transcript, grading, graded_by)
     chat.names_by_port = peer_names
     transcript.add("grader", "note", _("the client is graded against {server}").format(server=label))
     client_root = grading.fresh_copy()
@@ -92,9 +116,14 @@ def client_session(grading, pod, transcript, programs, peer_names):
 
     session = ClientSession(chat, start_client, timeouts, label)
     session.server_announces_names = announces or not accepts
-    session.line_server = not accepts
+    session.line_server = not accepts and listening.kind == "tcp"
     yield session
     chat.dispose()
 
 
-
+def _udp_reference(grading):
+    """The UDP reference server's folder for a UDP submission (lab.toml's [udp] reference), else None."""
+    reference = grading.lab.section("udp").get("reference")
+    if reference and is_udp(grading.submission):
+        return (grading.lab.path / reference).resolve()
+    return None

@@ -10,15 +10,18 @@ from grader.drive.transcript import Transcript
 from grader.isolation.program import Server, StartupFailed
 from grader.model.failure import CheckFailed
 
+from .datagram import DatagramChat
 from .members import Chat
 
 
 def probe_own_server(pod, lab):
-    """(accepts, announces names) of the server starting in ``pod``."""
+    """(accepts, announces names) of the server starting in ``pod`` (datagram robots for a UDP server)."""
     chat = None
     try:
         listening = pod.server_program.wait_listening(lab.timeout("startup"))
-        chat = Chat(Server(pod.server_program, listening), pod, Transcript(), lab.timeouts)
+        server = Server(pod.server_program, listening)
+        chat = (DatagramChat(server, pod, Transcript(), lab.timeouts) if listening.kind == "udp"
+                else Chat(server, pod, Transcript(), lab.timeouts))
         alice = chat.join("Alice")
         if chat.unread_names or alice.ending is not None:
             return False, False
