@@ -24,6 +24,7 @@ import struct
 import termios
 import threading
 
+from grader.errors import LabError
 from grader.i18n import lazy as _
 from grader.intake.roles import transport
 from grader.model.failure import CheckFailed
@@ -58,6 +59,11 @@ def udp_profile(lab):
     points = section.get("points")
     if not isinstance(points, dict):
         return None
+    for check_id, value in points.items():
+        if check_id not in lab.points:
+            raise LabError(f"{lab.path / 'lab.toml'}: [udp.points] names {check_id!r}, which is not in [points]")
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            raise LabError(f"{lab.path / 'lab.toml'}: [udp.points] {check_id!r} must be a number >= 0, not {value!r}")
     return points, {check_id: NOT_APPLICABLE.get(check_id, _("does not apply to a UDP chat"))
                     for check_id in lab.points if check_id not in points}
 
