@@ -293,9 +293,19 @@ class Program:
                         stop = settled()
                     finally:
                         self._cond.acquire()
-                    if stop and self.exit_code is None:
+                    if stop and self.exit_code is None and not self._ended_unreported():
                         break
             return self.exit_code
+
+    def _ended_unreported(self):
+        # Its threads look blocked for good because the process has ended (a
+        # zombie): the exit is on its way to us (through the pod's init on a
+        # loaded machine, that takes a while).  Wait for it, not for nothing.
+        try:
+            with open(f"/proc/{self.proc.pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+        except (OSError, IndexError, AttributeError):
+            return self.proc is not None
 
     def wait_read(self, peer_port, count, timeout, settled=None, recheck=0.02):
         """Wait until the program's code has read ``count`` bytes from ``peer_port``.
