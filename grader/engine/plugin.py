@@ -164,6 +164,8 @@ class Grading(GradingSession):
         marker = item.get_closest_marker("check")
         if marker is None:
             return
+        if marker.kwargs["id"] in self.not_applicable:  # before its dependencies: it would not apply either way
+            skip(self.not_applicable[marker.kwargs["id"]] or _("this check does not apply to this submission"))
         depends = marker.kwargs.get("depends", ())
         missing = [d for d in depends if d in self.collected and d not in self.results]
         if missing:  # a lab whose order puts a check before its prerequisite
@@ -208,7 +210,7 @@ class Grading(GradingSession):
         marker = item.get_closest_marker("check")
         check_id = marker.kwargs["id"]
         title = (item.function.__doc__ or check_id).strip().splitlines()[0]
-        points = float(self.lab.points.get(check_id, 0)) if self.lab else 0.0
+        points = float(self.points.get(check_id, 0)) if self.lab else 0.0
         status, message, hint, details = PASSED, "", "", {}
         complete = False
         failed_at = None

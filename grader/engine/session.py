@@ -38,6 +38,8 @@ class GradingSession:
         self._spares_wanted = True
         self._closers = []
         self.memo = {}  # what a lab's fixtures keep for the whole session (a probe's answer...)
+        self.points = dict(lab.points)  # what each check is worth for this submission (see ``score_out_of``)
+        self.not_applicable = {}  # check id -> why it does not apply to this submission
         self._pod = None
         self._pod_lock = threading.Lock()
         self.collected = set()
@@ -77,6 +79,18 @@ class GradingSession:
             pod.server_program = pod.start(script, role="server", root=root)
         return pod
 
+    def score_out_of(self, points, reasons):
+        """Grade this submission with other ``points`` (a lab's profile for its kind: a UDP chat...).
+
+        A check missing from ``points`` does not apply: it is skipped, saying
+        ``reasons[id]``, and worth 0, so the result's maximum is the sum of
+        the checks that do apply.  Call it before the first check runs (a
+        lab's ``pytest_sessionstart``), in every session of the grading.
+        """
+        self.points = {check_id: float(value) for check_id, value in points.items()}
+        self.not_applicable = {check_id: reasons.get(check_id) for check_id in self.lab.points
+                               if check_id not in self.points}
+
     def close_later(self, pod):
         """Tear ``pod`` down in the background; the session waits for it at the end."""
         closer = threading.Thread(target=pod.close, name="pod-teardown")
@@ -94,13 +108,14 @@ class GradingSession:
             self._copies += 1
             return self._copies
 
-    def fresh_reference(self):
-        """A temporary copy of the lab's reference solution, for checks that need a working counterpart."""
-        if self.lab.reference is None or not self.lab.reference.is_dir():
+    def fresh_reference(self, source=None):
+        """A temporary copy of the lab's reference solution (or of ``source``, another model answer it names)."""
+        source = self.lab.reference if source is None else source
+        if source is None or not source.is_dir():
             raise LabError(f"{self.lab.path / 'lab.toml'}: the reference solution "
-                           f"{self.lab.reference or '(none named)'} is not a folder")
+                           f"{source or '(none named)'} is not a folder")
         folder = self.workdir / f"reference{self._next_copy()}"
-        shutil.copytree(self.lab.reference, folder, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(source, folder, ignore=shutil.ignore_patterns("__pycache__"))
         return folder
 
     def fresh_copy(self):

@@ -389,6 +389,15 @@ class NamespacePod:
         sock.setblocking(True)
         return sock
 
+    def datagram(self, host="127.0.0.1", port=0):
+        """A UDP socket bound to host:port inside the pod's network (port 0: any free port)."""
+        reply, fds = self._request({"op": "datagram", "host": host, "port": port})
+        if "error" in reply:
+            raise OSError(reply.get("errno", errno.EADDRNOTAVAIL), reply["error"])
+        sock = socket.socket(fileno=fds[0])
+        sock.setblocking(True)
+        return sock
+
     def close(self):
         """Stop the programs gracefully, then end the pod: the kernel kills what is left."""
         for program in self.programs:

@@ -64,6 +64,10 @@ class CheckPod:
     def connect(self, host, port, timeout=2.0):
         return self.pod.connect(host, port, timeout)
 
+    def datagram(self, host="127.0.0.1", port=0):
+        """A UDP socket bound to host:port inside the pod's network (port 0: any free port)."""
+        return self.pod.datagram(host, port)
+
     def close(self):
         for program in self.programs:
             program.stop()

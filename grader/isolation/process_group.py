@@ -42,6 +42,16 @@ class ProcessPod:
         sock.settimeout(None)
         return sock
 
+    def datagram(self, host="127.0.0.1", port=0):
+        """A robot's UDP socket, bound to host:port (0: any free port) on this machine's loopback."""
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            sock.close()
+            raise
+        return sock
+
     def close(self):
         for program in self.programs:
             program.stop()

@@ -33,9 +33,12 @@ BOOTSTRAP = Path(__file__).parent / "shim" / "bootstrap.py"
 
 @dataclass(frozen=True)
 class Listening:
+    """Where a server is ready: a listening TCP socket, or (``kind`` "udp") a bound datagram socket."""
+
     host: str
     port: int
     where: str | None = None
+    kind: str = "tcp"
 
 
 class Server:
@@ -46,6 +49,7 @@ class Server:
         self.host = listening.host
         self.port = listening.port
         self.where = listening.where
+        self.kind = listening.kind
 
     def alive(self):
         return self.program.alive()
@@ -59,6 +63,11 @@ class StartupFailed(Exception):
         self.reason = reason
         self.program = program
         self.waited_s = waited_s
+
+
+def _listening(event):
+    kind = "udp" if event.get("kind") == "udp" else "tcp"
+    return Listening(event.get("host", "127.0.0.1"), int(event["port"]), event.get("where"), kind)
 
 
 class Program:
@@ -241,7 +250,7 @@ class Program:
             return [e for e in self.events if e.get("ev") == kind]
 
     def wait_listening(self, timeout):
-        """Wait for the shim's listen event; raise StartupFailed if it never comes."""
+        """Wait for the shim's listen event (TCP listen(), or a UDP server's bind()); raise StartupFailed if none."""
         deadline = Deadline(timeout)
         with self._cond:
             while True:
@@ -251,7 +260,7 @@ class Program:
                 main = [e for e in listens if "child" not in e]
                 listen = (main or (listens if self.exit_code is not None else []) or [None])[0]
                 if listen:
-                    return Listening(listen.get("host", "127.0.0.1"), int(listen["port"]), listen.get("where"))
+                    return _listening(listen)
                 if self.exit_code is not None:
                     break
                 if deadline.expired():
@@ -262,8 +271,7 @@ class Program:
         with self._cond:
             listens = [e for e in self.events if e.get("ev") == "listen"]
             if listens:  # a server that daemonized itself: its child listens
-                listen = listens[0]
-                return Listening(listen.get("host", "127.0.0.1"), int(listen["port"]), listen.get("where"))
+                return _listening(listens[0])
             reason = "crashed" if any(e.get("ev") == "crash" for e in self.events) else "exited"
         raise StartupFailed(reason, self, deadline.elapsed())
 
@@ -285,9 +293,19 @@ class Program:
                         stop = settled()
                     finally:
                         self._cond.acquire()
-                    if stop and self.exit_code is None:
+                    if stop and self.exit_code is None and not self._ended_unreported():
                         break
             return self.exit_code
+
+    def _ended_unreported(self):
+        # Its threads look blocked for good because the process has ended (a
+        # zombie): the exit is on its way to us (through the pod's init on a
+        # loaded machine, that takes a while).  Wait for it, not for nothing.
+        try:
+            with open(f"/proc/{self.proc.pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+        except (OSError, IndexError, AttributeError):
+            return self.proc is not None
 
     def wait_read(self, peer_port, count, timeout, settled=None, recheck=0.02):
         """Wait until the program's code has read ``count`` bytes from ``peer_port``.

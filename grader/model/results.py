@@ -105,7 +105,8 @@ class GradingResult:
 
     @property
     def all_passed(self):
-        return all(c.status == PASSED for c in self.checks)
+        # A check skipped with no points is one that does not apply to this submission (a UDP chat's reset).
+        return all(c.status == PASSED or (c.status == SKIPPED and not c.max_score) for c in self.checks)
 
     def counts(self):
         return {status: sum(1 for c in self.checks if c.status == status) for status in STATUSES}

@@ -10,6 +10,8 @@ instances of that client (``puppets.py``).  Robots stay the first choice;
 in a chat and the student's client ready to join it: on the student's own
 server when that server accepts robots (the two were written to speak one
 protocol), or through puppets on it, else on the reference server.
+A UDP chat gets datagram robots (``datagram.py``) and, as fallback, the UDP
+reference server, and is scored out of lab.toml's ``[udp]`` points.
 """
 
 import pytest
@@ -24,12 +26,32 @@ from grader.model.results import PASSED
 from grader.model.text import Text
 
 from .client_driver import ClientSession, quit_words
+from .datagram import DatagramChat, is_udp, quit_word, udp_profile
 from .members import Chat
 from .probe import probe_robots
 from .puppets import PuppetChat, probe_puppets
 
 PUPPETS_NOTE = _("Graded through your own client: your server speaks its own protocol.")
 ROBOTS_NOTE = pytest.StashKey()  # why this check's robots may not speak the server's protocol
+
+
+def pytest_sessionstart(session):
+    """A UDP chat is scored out of its own maximum: the [udp] points, in every session of the grading."""
+    from grader.engine.plugin import GRADING
+
+    grading = session.config.stash.get(GRADING, None)
+    if grading is None or not is_udp(grading.submission):
+        return
+    profile = udp_profile(grading.lab)
+    if profile is not None:
+        grading.score_out_of(*profile)
+        grading.note(_("A UDP chat: graded with datagram robots, out of {n:g} points (the checks that need a "
+                       "connection do not apply).").format(n=sum(grading.points.values())))
+
+
+def _datagram_chat(server, pod, transcript, grading, graded_by):
+    graded_by(_("datagram robots"))
+    return DatagramChat(server, pod, transcript, grading.lab.timeouts, quit=quit_word(grading.submission))
 
 
 def member_mode(grading):
@@ -120,8 +142,10 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture
 def chat(server, pod, transcript, grading, peer_names, programs, graded_by, request):
     """A chat session on the student's server; members join with ``chat.join(...)``: robots, or puppets."""
-    mode, note = member_mode(grading)
-    if mode == "puppets":
+    mode, note = ("datagram", None) if server.kind == "udp" else member_mode(grading)
+    if mode == "datagram":
+        session = _datagram_chat(server, pod, transcript, grading, graded_by)
+    elif mode == "puppets":
         session = _puppet_chat(grading, server, pod, transcript, programs)
         graded_by(_("your client"))
         grading.note(PUPPETS_NOTE)
@@ -185,7 +209,7 @@ def client_session(grading, pod, transcript, programs, peer_names, graded_by, re
     else:
         if pod.server_program is not None:
             pod.server_program.stop()
-        root = grading.fresh_reference()
+        root = grading.fresh_reference(_udp_reference(grading))
         program = pod.start(root / "server.py", role="server", root=root)
         label = (_("the reference server (your server did not pass server.accepts)") if submission.server
                  else _("the reference server (the submission has no server)"))
@@ -196,7 +220,10 @@ def client_session(grading, pod, transcript, programs, peer_names, graded_by, re
     except StartupFailed as failure:
         raise diagnose.startup_failure(failure, startup) from None
     server = Server(program, listening)
-    if mode == "puppets":
+    if listening.kind == "udp":
+        mode = "datagram"
+        chat = _datagram_chat(server, pod, transcript, grading, graded_by)
+    elif mode == "puppets":
         chat = _puppet_chat(grading, server, pod, transcript, programs)
         graded_by(_("your client"))
         grading.note(PUPPETS_NOTE)
@@ -217,6 +244,14 @@ def client_session(grading, pod, transcript, programs, peer_names, graded_by, re
 
     session = ClientSession(chat, start_client, timeouts, label)
     session.server_announces_names = mode == "puppets" or announces or not accepts
-    session.line_server = mode != "puppets" and not accepts
+    session.line_server = mode == "robots" and not accepts and listening.kind == "tcp"
     yield session
     chat.dispose()
+
+
+def _udp_reference(grading):
+    """The UDP reference server's folder for a UDP submission (lab.toml's [udp] reference), else None."""
+    reference = grading.lab.section("udp").get("reference")
+    if reference and is_udp(grading.submission):
+        return (grading.lab.path / reference).resolve()
+    return None

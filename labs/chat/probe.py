@@ -15,6 +15,7 @@ from grader.drive.transcript import Transcript
 from grader.isolation.program import Server, StartupFailed
 from grader.model.failure import CheckFailed
 
+from .datagram import DatagramChat
 from .members import Chat
 
 PROBE_LINE = "hello from the probe"
@@ -45,7 +46,9 @@ def probe_robots(pod, lab):
     try:
         listening = pod.server_program.wait_listening(lab.timeout("startup"))
         found.started = True
-        chat = Chat(Server(pod.server_program, listening), pod, Transcript(), lab.timeouts)
+        server = Server(pod.server_program, listening)
+        chat = (DatagramChat(server, pod, Transcript(), lab.timeouts) if listening.kind == "udp"
+                else Chat(server, pod, Transcript(), lab.timeouts))
         found.sent.append("Alice")
         alice = chat.join("Alice")
         found.accepts = not chat.unread_names and alice.ending is None

@@ -20,6 +20,11 @@ What it does, and why:
 * ``listen`` reports the real address on the event channel: that is how the
   grader knows the server is ready, without a connect-and-close probe that
   kills fragile servers.
+* UDP (a chat of datagrams, which the assignment allows) is redirected the
+  same way: a server's ``bind`` of a datagram socket goes to the grader's
+  port and is its readiness (a "listen" event of kind "udp": a bound
+  datagram socket is all a UDP server has); a client's ``bind`` goes to a
+  free loopback port, its ``sendto``/``connect`` to the chat server.
 * Thread starts, exceptions in threads and a crash of the script itself are
   reported with the student's ``file:line``, for precise diagnoses.
 * SIGUSR1 dumps every thread's stack to a second channel, so the grader can
@@ -113,6 +118,10 @@ def _is_tcp(sock):
     return sock.family in (socket.AF_INET, socket.AF_INET6) and (sock.type & socket.SOCK_STREAM) == socket.SOCK_STREAM
 
 
+def _is_udp(sock):
+    return sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_DGRAM
+
+
 def _loopback(sock):
     return "::1" if sock.family == socket.AF_INET6 else _CONFIG.get("host", "127.0.0.1")
 
@@ -132,7 +141,24 @@ def _bind(self, address):
         actual = (_loopback(self), _CONFIG["bind_port"])
         emit("bind", requested=repr(address), actual=list(actual), where=_caller())
         address = actual
+    elif _is_udp(self) and "bind_port" in _CONFIG:
+        return _bind_datagram_server(self, address)
+    elif _is_udp(self) and _CONFIG.get("role") == "client":
+        # Any free port: two clients of one check must not clash on a
+        # hard-coded one (the server learns each address from recvfrom()).
+        address = (_loopback(self), 0)
     return _orig_bind(self, address)
+
+
+def _bind_datagram_server(sock, address):
+    actual = (_loopback(sock), _CONFIG["bind_port"])
+    where = _caller()
+    emit("bind", requested=repr(address), actual=list(actual), where=where)
+    result = _orig_bind(sock, actual)
+    # A bound datagram socket is a UDP server's readiness: it receives from now on.
+    host, port = sock.getsockname()[:2]
+    emit("listen", host=host, port=port, where=where, kind="udp")
+    return result
 
 
 def _listen(self, *args):
@@ -143,10 +169,16 @@ def _listen(self, *args):
     return result
 
 
+_redirected = weakref.WeakSet()  # datagram sockets whose redirection was reported (not each sendto)
+
+
 def _redirect(self, address):
-    if _is_tcp(self) and _CONFIG.get("connect_port"):
+    if (_is_tcp(self) or _is_udp(self)) and _CONFIG.get("connect_port"):
         actual = (_loopback(self), _CONFIG["connect_port"])
-        emit("connect", requested=repr(address), actual=list(actual), where=_caller())
+        if not (_is_udp(self) and self in _redirected):
+            if _is_udp(self):
+                _redirected.add(self)
+            emit("connect", requested=repr(address), actual=list(actual), where=_caller())
         return actual
     return address
 
@@ -236,7 +268,11 @@ def _counting(method):
         result = method(self, *args, **kwargs)
         first = result[0] if isinstance(result, tuple) else result
         count = first if isinstance(first, int) else len(first)
-        if count and _is_tcp(self):
+        if count and _is_udp(self):
+            peer = _datagram_peer(self, result)
+            if peer is not None:
+                emit("recv", peer=peer, n=count)
+        elif count and _is_tcp(self):
             _settled(self)
             try:
                 peer = self.getpeername()[1]
@@ -252,6 +288,16 @@ def _counting(method):
     return wrapper
 
 
+def _datagram_peer(sock, result):
+    # recvfrom() says who sent the datagram; recv() on a connected datagram socket, its one peer.
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], tuple) and len(result[1]) >= 2:
+        return result[1][1]
+    try:
+        return sock.getpeername()[1]
+    except OSError:
+        return None
+
+
 for _name in ("recv", "recv_into", "recvfrom", "recvfrom_into"):
     setattr(socket.socket, _name, _counting(getattr(_socket_base, _name)))
 
@@ -261,8 +307,11 @@ def _reporting(method):
     # 'Dora' without a newline" instead of only "nothing arrived".
     def wrapper(self, data, *args, **kwargs):
         result = method(self, data, *args, **kwargs)
-        if _is_tcp(self):
-            _settled(self)
+        if _is_tcp(self) or _is_udp(self):
+            if _is_udp(self):
+                _datagram_sent(self)
+            else:
+                _settled(self)
             try:
                 emit("send", text=bytes(data[:200]).decode("utf-8", "replace"), n=len(data))
             except (TypeError, ValueError):
@@ -273,9 +322,36 @@ def _reporting(method):
     return wrapper
 
 
+# A client's datagram sockets that have sent something: the first datagram is
+# its "connection" (client.starts), reported once per socket.
+_datagram_senders = weakref.WeakSet()
+
+
+def _datagram_sent(sock):
+    if sock not in _datagram_senders:
+        _datagram_senders.add(sock)
+        try:
+            emit("connected", local=sock.getsockname()[1], where=None, kind="udp")
+        except OSError:
+            pass
+
+
+_orig_sendto = _socket_base.sendto
+
+
+def _sendto(self, data, *args):
+    # sendto(data, address) or sendto(data, flags, address): the address is last.
+    if args and _is_udp(self) and _CONFIG.get("connect_port"):
+        args = args[:-1] + (_redirect(self, args[-1]),)
+    return _orig_sendto(self, data, *args)
+
+
+_sendto.__name__ = "sendto"
+
 if _CONFIG.get("role") == "client":
     for _name in ("send", "sendall"):
         setattr(socket.socket, _name, _reporting(getattr(_socket_base, _name)))
+    socket.socket.sendto = _reporting(_sendto)
 
 socket.socket.bind = _bind
 socket.socket.listen = _listen

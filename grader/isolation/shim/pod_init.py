@@ -15,6 +15,8 @@ descriptors attached where it needs them:
 * ``connect``: connect a TCP socket to host:port *inside* the pod's network
   namespace and send it back: that is how the grader's robots reach a
   server that nothing outside the pod can reach.
+* ``datagram``: a UDP socket bound to host:port inside the pod (port 0: any
+  free one), sent back likewise: a datagram robot's address in the pod.
 
 When the grader closes its end (or dies), this process exits; as the
 namespace's init (or bubblewrap's only child) its end kills every process
@@ -213,6 +215,19 @@ class Init:
             sock.settimeout(None)  # the flag travels with the descriptor: hand it over blocking
             self.reply({"op": "connected", "id": request["id"]}, [sock.fileno()])
 
+    def datagram(self, request):
+        family = socket.AF_INET6 if ":" in request["host"] else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        try:
+            sock.bind((request["host"], request["port"]))
+        except OSError as exc:
+            sock.close()
+            self.reply({"op": "datagram", "id": request["id"], "error": exc.strerror or str(exc),
+                        "errno": exc.errno or errno.EADDRNOTAVAIL})
+            return
+        with sock:
+            self.reply({"op": "datagram", "id": request["id"]}, [sock.fileno()])
+
     def reap(self):
         while True:
             try:
@@ -246,10 +261,10 @@ class Init:
                 request = json.loads(data)
                 if request["op"] == "spawn":
                     self.spawn(request, fds)
-                elif request["op"] == "connect":
+                elif request["op"] in ("connect", "datagram"):
                     for fd in fds:
                         os.close(fd)
-                    self.connect(request)
+                    (self.connect if request["op"] == "connect" else self.datagram)(request)
             self.reap()
 
 
