@@ -54,6 +54,20 @@ def _datagram_chat(server, pod, transcript, grading, graded_by):
     return DatagramChat(server, pod, transcript, grading.lab.timeouts, quit=quit_word(grading.submission))
 
 
+# Checks that need the grader's own sockets (a line split across segments, a member that stops
+# reading, thirty members at once): through the student's client they cannot be staged.
+ROBOTS_ONLY = ("server.framing", "server.slow_reader", "server.many_members")
+
+
+def _not_through_puppets(grading):
+    """In puppet mode the robots-only checks do not apply: 0 points, said why, the maximum smaller."""
+    for check_id in ROBOTS_ONLY:
+        if check_id in grading.points:
+            del grading.points[check_id]
+            grading.not_applicable[check_id] = _(
+                "does not apply when your own client plays the members: this check needs the grader's own sockets")
+
+
 def member_mode(grading):
     """("robots" or "puppets", a note for the robots' failures or None): decided once per session.
 
@@ -94,6 +108,7 @@ def _decide(grading):
                 puppets.dispose()
             grading.close_later(pod)
         if ok:
+            _not_through_puppets(grading)
             return "puppets", None
     if not robots.own_protocol:
         return "robots", None

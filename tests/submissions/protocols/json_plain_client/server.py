@@ -47,6 +47,9 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((HOST, PORT))
 s.listen()
 print("server started")
-while True:
-    conn, addr = s.accept()
-    threading.Thread(target=handle, args=(conn,), daemon=True).start()
+try:
+    while True:
+        conn, addr = s.accept()
+        threading.Thread(target=handle, args=(conn,), daemon=True).start()
+except KeyboardInterrupt:  # Ctrl-C: the client threads are daemons, so this ends it
+    print("server stopped")

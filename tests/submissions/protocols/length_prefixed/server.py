@@ -66,4 +66,7 @@ def main():
         threading.Thread(target=serve, args=(sock,), daemon=True).start()
 
 
-main()
+try:
+    main()
+except KeyboardInterrupt:  # Ctrl-C: the client threads are daemons, so this ends it
+    print("server stopped")

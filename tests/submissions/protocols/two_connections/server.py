@@ -71,6 +71,9 @@ server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 server.bind(("", 7000))
 server.listen(5)
 print("listening on 7000")
-while True:
-    c, a = server.accept()
-    threading.Thread(target=handle, args=(c,)).start()
+try:
+    while True:
+        c, a = server.accept()
+        threading.Thread(target=handle, args=(c,), daemon=True).start()
+except KeyboardInterrupt:  # Ctrl-C: the client threads are daemons, so this ends it
+    print("server stopped")
