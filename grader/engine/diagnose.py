@@ -73,11 +73,11 @@ def startup_failure(failure, timeout):
                            received=trim(crash.get("traceback") or stderr_tail, 1500),
                            waited_s=failure.waited_s, hint=hint, cause=crash.get("text"), complete=True)
     daemon = [e for e in program.events_of("listen") + program.events_of("bind") if e.get("child")]
-    if failure.reason == "exited" and program.exit_code == 0 and daemon:
+    if failure.reason == "daemonized" or (failure.reason == "exited" and program.exit_code == 0 and daemon):
         return CheckFailed(
             _("The server forked itself into the background (a daemon, process {pid}) and its own process ended "
               "with code 0: the grader judges the program it started, and that one is gone.").format(
-                pid=daemon[-1]["child"]),
+                pid=daemon[-1]["child"] if daemon else "?"),
             expected=_("the server listens within {s} s").format(s=timeout), received=trim(stderr_tail, 1500) or None,
             waited_s=failure.waited_s, complete=True,
             hint=_("Serve in the process that was started: no os.fork() / daemon mode for the lab."))

@@ -56,7 +56,7 @@ class Server:
 
 
 class StartupFailed(Exception):
-    """The program did not start listening; ``reason`` is exited, timeout or crashed."""
+    """The program did not start listening; ``reason`` is exited, timeout, crashed or daemonized."""
 
     def __init__(self, reason, program, waited_s):
         super().__init__(reason)
@@ -254,13 +254,12 @@ class Program:
         deadline = Deadline(timeout)
         with self._cond:
             while True:
-                # The main process's listen; a forked child's only once the
-                # main process is gone (a server that daemonizes itself).
-                listens = [e for e in self.events if e.get("ev") == "listen"]
-                main = [e for e in listens if "child" not in e]
-                listen = (main or (listens if self.exit_code is not None else []) or [None])[0]
-                if listen:
-                    return _listening(listen)
+                # The main process's listen.  A forked child's, once the main
+                # process is gone, is a server that daemonized itself: the
+                # program the grader started, and can judge, is gone.
+                main = [e for e in self.events if e.get("ev") == "listen" and "child" not in e]
+                if main:
+                    return _listening(main[0])
                 if self.exit_code is not None:
                     break
                 if deadline.expired():
@@ -271,7 +270,7 @@ class Program:
         with self._cond:
             listens = [e for e in self.events if e.get("ev") == "listen"]
             if listens:  # a server that daemonized itself: its child listens
-                return _listening(listens[0])
+                raise StartupFailed("daemonized", self, deadline.elapsed())
             reason = "crashed" if any(e.get("ev") == "crash" for e in self.events) else "exited"
         raise StartupFailed(reason, self, deadline.elapsed())
 

@@ -10,6 +10,7 @@ import re
 from grader.drive.console import Terminal
 from grader.drive.quiescence import Stillness
 from grader.drive.wait import Deadline
+from grader.engine import diagnose
 from grader.i18n import lazy as _
 from grader.model.failure import CheckFailed, trim
 
@@ -158,6 +159,10 @@ class ClientSession:
 
     def _crashed(self, what):
         crash = (self.program.events_of("crash") or [None])[-1]
+        why_not = diagnose.cannot_run_here(self.program, crash, crash.get("where") or "?") if crash else None
+        if why_not is not None:  # Python 2, a Windows-only module...: say that, in the student's terms
+            return CheckFailed(why_not[0], received=trim(self.program.stderr.tail_text(1500)) or None,
+                               hint=why_not[1], complete=True)
         if crash:
             detail = _("{type}: {error} at {where}").format(type=crash.get("type"), error=crash.get("message"),
                                                             where=crash.get("where") or "?")
