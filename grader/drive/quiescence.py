@@ -17,10 +17,10 @@ class Quiescence:
       hand-off between two reads can make every thread look blocked.  Idle
       means no thread runnable in two samples in a row with no CPU used in
       between (a thread that ran meanwhile has more run time);
-    * a busy thread is either starved (runnable, waiting for a core on a
-      loaded machine: keep waiting) or spinning (runnable throughout
-      ``spin_window`` while taking at least half a core: stop waiting, and
-      judge idleness on the other threads from then on);
+    * a busy thread that stays running or runnable (waiting for a core) for
+      nine tenths of ``spin_window`` is spinning, however loaded the machine
+      is (schedstat's run and wait times): stop waiting, and judge idleness
+      on the other threads from then on;
     * with a spinner holding the GIL, a thread waiting for the GIL looks
       blocked for up to 5 ms: quiet samples must then be ``quiet_gap`` apart.
     """
@@ -40,17 +40,23 @@ class Quiescence:
             return True
         now = time.monotonic()
         threads = self.program.threads()
-        busy = {tid: ran for tid, (running, ran) in threads.items() if running and tid not in self.spinners}
+        busy = {tid: (ran, held) for tid, (running, ran, held) in threads.items()
+                if running and tid not in self.spinners}
         for tid in list(self.busy_since):
             if tid not in busy:
                 del self.busy_since[tid]
-        for tid, ran in busy.items():
-            since, ran_then = self.busy_since.setdefault(tid, (now, ran))
-            if now - since >= self.spin_window and ran - ran_then >= 0.5e9 * (now - since):
+        for tid, (ran, held) in busy.items():
+            # Running or waiting for a core nine tenths of the window (a busy loop never sleeps, and
+            # on a loaded machine it runs less and waits more), and a fifth of a core at least: a
+            # thread that reacts to a message needs a millisecond, not a fifth of every second.
+            since, ran_then, held_then = self.busy_since.setdefault(tid, (now, ran, held))
+            window = now - since
+            if (window >= self.spin_window and held - held_then >= 0.9e9 * window
+                    and ran - ran_then >= 0.2e9 * window):
                 self.spinners.add(tid)
                 self.outcome = "spinning"
                 return True
-        others = sum(ran for tid, (_running, ran) in threads.items() if tid not in self.spinners)
+        others = sum(ran for tid, (_running, ran, _held) in threads.items() if tid not in self.spinners)
         if busy:
             self.quiet_from = None
         elif self.quiet_from is None or self.quiet_from[1] != others:

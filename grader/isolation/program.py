@@ -433,7 +433,7 @@ class Program:
         return min(1.0, share), max(0.0, self.cpu_seconds() - cpu_before)
 
     def threads(self):
-        """{thread id: (running or runnable, CPU nanoseconds run so far)} for the program and its descendants."""
+        """{thread id: (running or runnable, ns run so far, ns run or waiting for a core so far)}, with descendants."""
         found = {}
         for pid in self.tree_pids():
             try:
@@ -441,7 +441,8 @@ class Program:
                     with open(f"/proc/{pid}/task/{thread}/stat") as f:
                         running = f.read().rsplit(")", 1)[1].split()[0] == "R"
                     with open(f"/proc/{pid}/task/{thread}/schedstat") as f:
-                        found[int(thread)] = (running, int(f.read().split()[0]))
+                        ran, waited = (int(x) for x in f.read().split()[:2])
+                    found[int(thread)] = (running, ran, ran + waited)
             except (OSError, ValueError, IndexError):
                 pass
         return found
