@@ -103,6 +103,8 @@ class Graded:
         from grader.model.text import decode, localized
 
         data = decode(json.loads((self.report_dir / "result.json").read_text(encoding="utf-8")))
+        if data.get("lab_path"):  # the lab's own catalog translates its checks
+            i18n.add_catalog(Path(data["lab_path"]) / "locale")
         before = i18n.language()
         i18n.set_language(lang)
         try:

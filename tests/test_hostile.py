@@ -39,14 +39,15 @@ NEVER_STARTS = {"server.starts": "failed", **{c: "skipped" for c in SERVER_CHECK
 EXPECTED = {
     "cpu_before_listen": NEVER_STARTS,
     "memory_hog": NEVER_STARTS,
-    "fork_storm": {},
+    "fork_storm": {"server.shutdown": "failed"},  # Ctrl-C reaches its 40 children too: tracebacks
     "double_fork_daemon": {},
     "output_flood": {},
     "ignores_sigterm": {"server.shutdown": "failed"},  # it ignores SIGINT too: Ctrl-C cannot end it
     "fake_grade": {"server.broadcast": "failed", "server.attribution": "skipped", "server.multi_user": "skipped",
                    "server.concurrency": "skipped", "server.survives_leave": "skipped", "server.unicode": "skipped",
                    "server.join_notice": "failed", "server.leave_notice": "failed", "server.leave_reset": "failed",
-                   "static.threading": "passed"},
+                   "static.threading": "passed", "server.framing": "skipped", "server.slow_reader": "skipped",
+                   "server.many_members": "skipped", "server.shutdown": "failed"},
     "hostile_text": {},
     "kills_parent": {},
 }
@@ -122,7 +123,7 @@ def test_output_flood_is_capped(tmp_path):
     assert process.returncode == 1  # the client checks are skipped: no client
     result = json.loads((tmp_path / "out.json").read_text())
     assert all(c["status"] == "passed" for c in result["checks"] if c["id"].startswith("server."))
-    full = json.loads((tmp_path / "report" / "result.json").read_text())
+    full = localized(decode(json.loads((tmp_path / "report" / "result.json").read_text())))  # Text kept as data
     outputs = [c["output"] for c in full["checks"] if c["output"]]
     assert outputs and max(len(o) for o in outputs) < 200_000
     assert any("bytes not kept" in o for o in outputs)

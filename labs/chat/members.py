@@ -28,6 +28,8 @@ from .matching import (
     trim,
 )
 
+SLEEP_WAIT = 1.0  # seconds a settle waits for a sleeping thread to wake (a "sleep before relaying" is shorter)
+
 
 class Chat:
     """Robots in a chat served by the student's server, and the expectations on them."""
@@ -88,7 +90,10 @@ class Chat:
                 now = sleepers(program, self.spinners | self.tickers)
                 return any(now.get(tid) != asleep[tid] for tid in unwoken)
 
-            poll_until(woke, deadline.remaining())
+            if not poll_until(woke, min(deadline.remaining(), SLEEP_WAIT)):
+                # A long sleeper (a timer, a child process that lingers) is not a reaction to our
+                # action: once waited for, it is not waited for again.
+                self.tickers.update(unwoken)
         if quiescence.outcome == "spinning" and not self.noted_spin:
             self.noted_spin = True
             self.transcript.add("grader", "note", _("a thread of the server keeps running (a busy loop?)"))
