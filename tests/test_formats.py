@@ -138,8 +138,11 @@ def test_junit_xml(graded_no_broadcast):
     statuses = graded.statuses()
     assert [c.get("name") for c in cases] == list(statuses)
     assert int(suite.get("tests")) == len(cases)
-    assert int(suite.get("failures")) == len(suite.findall("testcase/failure")) == 1
-    assert int(suite.get("skipped")) == len(suite.findall("testcase/skipped")) == 13
+    failed = sum(status == "failed" for status in statuses.values())
+    skipped = sum(status == "skipped" for status in statuses.values())
+    assert failed >= 1 and skipped >= 1  # no_broadcast: broadcast fails, what needs it is skipped
+    assert int(suite.get("failures")) == len(suite.findall("testcase/failure")) == failed
+    assert int(suite.get("skipped")) == len(suite.findall("testcase/skipped")) == skipped
     assert int(suite.get("errors")) == 0
     failure = next(c for c in cases if c.get("name") == "server.broadcast").find("failure")
     assert "Bob" in failure.get("message") and "hello everyone" in failure.text

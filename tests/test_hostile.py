@@ -186,7 +186,7 @@ class World:
         self.out.mkdir()
         (self.out / "gradebook.sqlite").write_text(f"gradebook {self.secret}")
         self.marker = tmp_path / "marker.txt"
-        self.socket_dir = Path(tempfile.mkdtemp(prefix="chatlab-test-"))  # short: a UNIX socket path is < 108 bytes
+        self.socket_dir = Path(tempfile.mkdtemp(prefix="grader-test-"))  # short: a UNIX socket path is < 108 bytes
         self.socket_path = self.socket_dir / "s"
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(str(self.socket_path))

@@ -57,7 +57,7 @@ def test_report_with_only_a_client_is_graded_as_a_client(tmp_path):
 
 def test_report_with_neither_role_is_refused(tmp_path):
     report = tmp_path / "lab.md"
-    report.write_text("```python\nprint('hello')\n```\n", encoding="utf-8")
+    report.write_text("```python\nimport os\nprint(os.getcwd())\n```\n", encoding="utf-8")
     with pytest.raises(SubmissionError, match="neither a server"):
         discover(report, workdir=tmp_path / "out")
 

@@ -196,7 +196,7 @@ def test_grader_watch_regrades_after_a_save_and_leaves_nothing_on_ctrl_c(tmp_pat
             watcher.kill()
             watcher.wait()
     left = [p for p in psutil.process_iter(["cmdline"]) if str(tmp_path) in " ".join(p.info["cmdline"] or [])
-            or "chatlab-" in " ".join(p.info["cmdline"] or []) and _descends_from(p, os.getpid())]
+            or "grader-" in " ".join(p.info["cmdline"] or []) and _descends_from(p, os.getpid())]
     assert not left, left
 
 

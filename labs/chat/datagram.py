@@ -50,6 +50,12 @@ NOT_APPLICABLE = {
     "client.server_gone": _("does not apply to a UDP chat: nothing tells a UDP client that the server has gone"),
     "static.threading": _("does not apply to a UDP chat: one datagram socket serves every member (the "
                           "client's receiver thread is the threading asked for)"),
+    "server.framing": _("does not apply to a UDP chat: every datagram is a message of its own"),
+    "server.slow_reader": _("does not apply to a UDP chat: a member that does not read holds up no one's "
+                            "connection (the kernel drops its datagrams)"),
+    "server.many_members": _("is not graded for UDP chats (thirty datagram members: not in this lab's UDP "
+                             "profile)"),
+    "server.shutdown": _("is not graded for UDP chats (not in this lab's UDP profile)"),
 }
 
 
