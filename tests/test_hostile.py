@@ -64,6 +64,7 @@ def assemble(name, folder):
     return folder
 
 
+@pytest.mark.timeout(400)  # a flood or a fork storm is slow to grade: bounded by the grading's own limit
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_hostile_fixture(name, tmp_path):
     if name == "kills_parent" and not available_tool():

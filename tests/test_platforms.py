@@ -14,9 +14,12 @@ import zipfile
 
 import pytest
 
-from conftest import REFERENCE, SUBMISSIONS, run_grader
+from conftest import REFERENCE, ROOT, SUBMISSIONS, run_grader
+from grader.model.lab import load_lab
 from moodle_worksheet import HEADER, ROWS, worksheet_text
 from platform_schemas import validate_classroom50, validate_gradescope, validate_junit
+
+FULL = int(load_lab(ROOT / "labs" / "chat").max_score)  # the reference gets every point
 
 CLASSROOM50_ENV = {
     "CLASSROOM": "net101", "ASSIGNMENT": "chat", "SUBMISSION_TAG": "submit/20260901T101500Z-abc1234",
@@ -118,9 +121,9 @@ def test_gradescope_bundle_always_writes_a_valid_results_json(autograder, kind):
     results = json.loads((autograder / "results" / "results.json").read_text(encoding="utf-8"))
     validate_gradescope(results)
     if kind == "passing":
-        assert results["score"] == 25 == sum(test["max_score"] for test in results["tests"])
+        assert results["score"] == FULL == sum(test["max_score"] for test in results["tests"])
     elif kind == "failing":
-        assert 0 < results["score"] < 25 and any(test["status"] == "failed" for test in results["tests"])
+        assert 0 < results["score"] < FULL and any(test["status"] == "failed" for test in results["tests"])
     else:
         assert results["score"] == 0 and "no Python files" in results["output"]
 
@@ -144,9 +147,9 @@ def test_classroom50_autograder_runs_in_a_student_checkout(tmp_path, kind):
     assert (result["classroom"], result["assignment"], result["owner"]) == ("net101", "chat", "ivanov")
     body = (checkout / "release-body.md").read_text(encoding="utf-8")
     if kind == "passing":
-        assert result["score"] == result["max-score"] == 25 and all(t["passed"] for t in result["tests"])
+        assert result["score"] == result["max-score"] == FULL and all(t["passed"] for t in result["tests"])
     elif kind == "failing":
-        assert 0 < result["score"] < 25 and "server.broadcast" in body
+        assert 0 < result["score"] < FULL and "server.broadcast" in body
     else:
         assert result["score"] == 0 and "no Python files" in result["tests"][0]["message"]
     assert (checkout / "classroom50-release-assets" / "report.html").is_file()
