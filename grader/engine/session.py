@@ -80,7 +80,7 @@ class GradingSession:
         return pod
 
     def score_out_of(self, points, reasons):
-        """Grade this submission with other ``points`` (a lab's profile for its kind: a UDP chat...).
+        """Grade this submission with other ``points`` (a lab's profile for its kind: a UDP server...).
 
         A check missing from ``points`` does not apply: it is skipped, saying
         ``reasons[id]``, and worth 0, so the result's maximum is the sum of

@@ -8,7 +8,7 @@ and a request handler).  A client connects: ``connect()``,
 ``socket.create_connection``, ``asyncio.open_connection``,
 ``loop.create_connection``, ``loop.sock_connect``.
 
-A UDP chat (the assignment allows one) has no connections: its server is
+A UDP server (labs may allow one) has no connections: its server is
 a datagram socket bound to a port that it reads with ``recvfrom()``; its
 client a datagram socket that ``sendto()``s (or ``connect()``s) without a
 port of its own (no bind, or a bind to port 0).  ``transport`` says which

@@ -105,7 +105,7 @@ class GradingResult:
 
     @property
     def all_passed(self):
-        # A check skipped with no points is one that does not apply to this submission (a UDP chat's reset).
+        # A check skipped with no points does not apply to this submission (a reset, for a UDP server).
         return all(c.status == PASSED or (c.status == SKIPPED and not c.max_score) for c in self.checks)
 
     def counts(self):

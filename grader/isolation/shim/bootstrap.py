@@ -20,11 +20,11 @@ What it does, and why:
 * ``listen`` reports the real address on the event channel: that is how the
   grader knows the server is ready, without a connect-and-close probe that
   kills fragile servers.
-* UDP (a chat of datagrams, which the assignment allows) is redirected the
+* UDP (a server of datagrams, which labs may allow) is redirected the
   same way: a server's ``bind`` of a datagram socket goes to the grader's
   port and is its readiness (a "listen" event of kind "udp": a bound
   datagram socket is all a UDP server has); a client's ``bind`` goes to a
-  free loopback port, its ``sendto``/``connect`` to the chat server.
+  free loopback port, its ``sendto``/``connect`` to the server.
 * Thread starts, exceptions in threads and a crash of the script itself are
   reported with the student's ``file:line``, for precise diagnoses.
 * SIGUSR1 dumps every thread's stack to a second channel, so the grader can
