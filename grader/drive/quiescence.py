@@ -22,15 +22,23 @@ class Quiescence:
       is (schedstat's run and wait times): stop waiting, and judge idleness
       on the other threads from then on;
     * with a spinner holding the GIL, a thread waiting for the GIL looks
-      blocked for up to 5 ms: quiet samples must then be ``quiet_gap`` apart.
+      blocked for up to 5 ms: quiet samples must then be ``quiet_gap`` apart;
+    * a thread that ran between every two samples for ``steady_window`` is
+      busy by itself too, even when it uses little CPU and is seen blocked
+      at each sample (a loop printing into a full pipe, a poll with a 1 ms
+      timeout): no reaction to one action keeps a thread running without a
+      pause for half a second.  Without this rule such a server would never
+      be idle, and every settle would run to its bound.
     """
 
-    def __init__(self, program, spinners, spin_window=0.15, quiet_gap=0.006):
+    def __init__(self, program, spinners, spin_window=0.15, quiet_gap=0.006, steady_window=0.5):
         self.program = program
         self.spinners = spinners  # thread ids known to spin: shared by the caller across settles
         self.spin_window = spin_window
+        self.steady_window = steady_window
         self.quiet_gap = quiet_gap if spinners else 0.0
         self.busy_since = {}
+        self.last_ran = {}
         self.quiet_from = None
         self.outcome = None
 
@@ -40,8 +48,10 @@ class Quiescence:
             return True
         now = time.monotonic()
         threads = self.program.threads()
+        # Busy: running or runnable now, or it ran since the last sample (seen blocked only at the instant).
         busy = {tid: (ran, held) for tid, (running, ran, held) in threads.items()
-                if running and tid not in self.spinners}
+                if tid not in self.spinners and (running or ran > self.last_ran.get(tid, ran))}
+        self.last_ran = {tid: ran for tid, (_running, ran, _held) in threads.items()}
         for tid in list(self.busy_since):
             if tid not in busy:
                 del self.busy_since[tid]
@@ -51,8 +61,8 @@ class Quiescence:
             # thread that reacts to a message needs a millisecond, not a fifth of every second.
             since, ran_then, held_then = self.busy_since.setdefault(tid, (now, ran, held))
             window = now - since
-            if (window >= self.spin_window and held - held_then >= 0.9e9 * window
-                    and ran - ran_then >= 0.2e9 * window):
+            if window >= self.steady_window or (window >= self.spin_window and held - held_then >= 0.9e9 * window
+                                                 and ran - ran_then >= 0.2e9 * window):
                 self.spinners.add(tid)
                 self.outcome = "spinning"
                 return True

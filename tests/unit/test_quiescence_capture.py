@@ -1,0 +1,103 @@
+"""Quiescence on scripted thread states, and the capture's counts: no real program, no clock but a fake."""
+
+import pytest
+
+from grader.drive import quiescence
+from grader.drive.quiescence import Quiescence
+from grader.isolation.capture import BoundedCapture
+
+MS = 1_000_000  # nanoseconds
+
+
+class FakeProgram:
+    """``threads()`` replays one scripted sample per call: {tid: (running, ran ns, held ns)}."""
+
+    def __init__(self, samples):
+        self.samples = list(samples)
+        self.calls = 0
+
+    def alive(self):
+        return True
+
+    def threads(self):
+        sample = self.samples[min(self.calls, len(self.samples) - 1)]
+        self.calls += 1
+        return sample
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Samples 5 ms apart, as poll_until takes them on an idle machine."""
+    now = {"t": 100.0}
+
+    def monotonic():
+        now["t"] += 0.005
+        return now["t"]
+
+    monkeypatch.setattr(quiescence.time, "monotonic", monotonic)
+    return now
+
+
+def run(program, spinners, samples):
+    q = Quiescence(program, spinners)
+    for _ in range(samples):
+        if q():
+            return q.outcome
+    return None
+
+
+def test_a_thread_that_reacts_briefly_then_blocks_is_waited_for_then_idle(clock):
+    # Thread 2 runs for 20 ms (a relay), then blocks in recv(); thread 1 sits in accept().
+    samples = [{1: (False, 0, 0), 2: (True, n * MS, n * MS)} for n in range(4)]
+    samples += [{1: (False, 0, 0), 2: (False, 4 * MS, 4 * MS)}] * 3
+    spinners = set()
+    assert run(FakeProgram(samples), spinners, 50) == "idle"
+    assert spinners == set()
+
+
+def test_a_busy_loop_is_found_spinning(clock):
+    samples = [{1: (False, 0, 0), 2: (True, n * 5 * MS, n * 5 * MS)} for n in range(200)]
+    spinners = set()
+    assert run(FakeProgram(samples), spinners, 200) == "spinning"
+    assert spinners == {2}
+
+
+def test_a_thread_seen_blocked_at_every_sample_but_running_in_between_is_busy_by_itself(clock):
+    # A loop printing into a full pipe: asleep in write() at each sample, yet it ran a little
+    # between every two samples (2% of a core).  Before, such a server was never idle.
+    samples = [{1: (False, 0, 0), 2: (False, n * MS // 10, n * MS // 10)} for n in range(300)]
+    spinners = set()
+    assert run(FakeProgram(samples), spinners, 300) == "spinning"
+    assert spinners == {2}
+
+
+def test_a_thread_that_pauses_now_and_then_is_not_busy_by_itself(clock):
+    # Works in bursts with pauses (a timer, a reaction per message): never flagged, idle once quiet.
+    samples = []
+    ran = 0
+    for n in range(80):
+        if n % 10 < 8:
+            ran += MS // 10
+        samples.append({2: (False, ran, ran)})
+    samples += [{2: (False, ran, ran)}] * 3
+    spinners = set()
+    assert run(FakeProgram(samples), spinners, len(samples)) == "idle"
+    assert spinners == set()
+
+
+def test_empty_lines_are_counted_across_chunks_and_crlf():
+    capture = BoundedCapture(limit=4096)
+    for chunk in [b"hello\n", b"\n", b"\r\n\nx", b"\n\n", b"y\r\n\r\n"]:
+        capture.feed(chunk)
+    # hello / (empty) / (empty, CRLF) / (empty) / x / (empty) / y CRLF / (empty, CRLF)
+    assert capture.empty_lines == 5
+    assert capture.lines == 8
+
+
+def test_a_flood_keeps_head_and_tail_and_counts_everything():
+    capture = BoundedCapture(limit=4096)
+    for n in range(1000):
+        capture.feed(b"line %d\n" % n)
+    assert capture.lines == 1000 and capture.truncated
+    text = capture.text()
+    assert text.startswith("line 0\n") and text.endswith("line 999\n") and "bytes not kept" in text
