@@ -94,6 +94,13 @@ EXPECTED = {
     "traceback_on_ctrl_c": {"server.shutdown": F},
 }
 
+# Races in the student's code itself, not in the grader: either verdict is what that run did.
+# late_leave_notice never checks recv() == b'': Bob's handler spins sending b'' after he leaves, and
+# removes Bob (mutating the list) only when a send fails.  Whether that happens while another
+# member's broadcast is iterating the same list (skipping the member after Bob) is decided by
+# CPython's GIL hand-offs; when it does, the failure and its message are right.
+RACY = {("late_leave_notice", "server.survives_leave"): {"passed", F}}
+
 # (fixture, check) -> regular expressions the check's message must match.
 MESSAGES = {
     ("syntax_error", "server.starts"): [r"SyntaxError", r"server\.py:\d+"],
@@ -137,7 +144,8 @@ def test_fixture_verdicts(name, isolation, tmp_path):
     expected = {check: EXPECTED[name].get(check, "passed") for check in SERVER_CHECKS}
     expected.update({check: S for check in statuses if check not in expected})  # no client in these fixtures
     differing = {check: (statuses[check], expected[check], messages[check])
-                 for check in statuses if statuses[check] != expected[check]}
+                 for check in statuses if statuses[check] != expected[check]
+                 and statuses[check] not in RACY.get((name, check), ())}
     assert not differing, f"{name}: check -> (got, expected, message): {differing}"
 
     not_passed = any(status != "passed" for status in expected.values())

@@ -53,7 +53,7 @@ DIAGNOSES = {
             ("server.leave_notice", "only after"), ("server.unicode", "UnicodeDecodeError")],
     "003": [("server.starts", "SyntaxError"), ("server.starts", "server.py:17")],
     "004": [("server.concurrency", "accept loop"), ("server.survives_leave", "BrokenPipeError"),
-            ("server.survives_leave", "dropped"), ("server.no_spin", "% of the time running"),
+            ("server.survives_leave", "dropped"), ("server.no_spin", "% of the samples"),
             ("client.sends_name", "never sent it"), ("server.framing", "two lines in one TCP segment"),
             ("server.slow_reader", "stuck sending to Sleepy")],
 }

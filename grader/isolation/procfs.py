@@ -108,6 +108,32 @@ def thread_wait(pid, tid, machine):
     return "forever" if value >= 2 ** 31 else "timed"  # a negative int: no timeout
 
 
+_WRITES = {"x86_64": {1, 20}, "aarch64": {64, 66}}  # write(), writev()
+
+
+def thread_busy(pid, tid, machine):
+    """Whether thread ``tid`` is busy now: running, runnable, or blocked writing to its stdout or stderr.
+
+    A thread blocked on a full stdout pipe waits only for the grader to take
+    its output, which on a loaded machine it does later: counted as waiting
+    for the grader, a printing loop is busy at every sample at any load,
+    as a busy loop is.  Any other wait is not busy.
+    """
+    try:
+        with open(f"/proc/{pid}/task/{tid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        if state in ("R", "D"):
+            return True
+        if state != "S":
+            return False
+        with open(f"/proc/{pid}/task/{tid}/syscall") as f:
+            fields = f.read().split()
+        return (fields[0] == "running" or (int(fields[0]) in _WRITES.get(machine, ())
+                                           and int(fields[1], 16) in (1, 2)))
+    except (OSError, IndexError, ValueError):
+        return False
+
+
 def thread_ran(pid, tid):
     """Nanoseconds thread ``tid`` of ``pid`` has run so far (0 if it is gone)."""
     try:

@@ -12,6 +12,7 @@ launcher's business.
 import ast
 import fcntl
 import os
+import platform
 import signal
 import struct
 import sys
@@ -406,31 +407,36 @@ class Program:
         return total
 
     def busiest_thread(self, seconds):
-        """Over the next ``seconds``: the largest share of time one thread spent running or waiting to run.
+        """Over the next ``seconds``: the largest share of samples in which one thread was busy.
 
-        A thread in a busy loop is always running or runnable: its share is
-        close to 1 however loaded the machine is (on a busy machine it waits
-        for a core more and runs less, but never sleeps).  A thread blocked in
-        recv() or accept() has a share of 0.  CPU seconds, unlike this, do
-        depend on the load.  Returns (share, CPU seconds the program used).
+        Busy: running, waiting for a core, or blocked writing to its stdout
+        or stderr (``procfs.thread_busy``).  A thread in a busy loop is busy
+        at every sample however loaded the machine is: on a busy machine it
+        waits for a core more and runs less, and a loop that prints waits
+        for the grader to take its output, but neither ever waits for
+        anything else.  A thread blocked in recv() or accept() is never
+        busy.  CPU seconds, unlike samples, depend on the load.  Returns
+        (share, CPU seconds the program used).
         """
+        machine = platform.machine()
+        busy, samples = {}, [0]
+
         def sample():
-            found = {}
+            samples[0] += 1
             for pid in self.tree_pids():
                 try:
-                    for thread in os.listdir(f"/proc/{pid}/task"):
-                        with open(f"/proc/{pid}/task/{thread}/schedstat") as f:
-                            ran, waited = (int(x) for x in f.read().split()[:2])
-                        found[(pid, thread)] = (ran, waited)
-                except (OSError, ValueError):
-                    pass
-            return found
+                    tids = os.listdir(f"/proc/{pid}/task")
+                except OSError:
+                    continue
+                for tid in tids:
+                    if procfs.thread_busy(pid, tid, machine):
+                        busy[(pid, tid)] = busy.get((pid, tid), 0) + 1
+            return not self.alive()  # the window ends early only if the program does
 
-        cpu_before, before, started = self.cpu_seconds(), sample(), time.monotonic()
-        self.wait_exit(seconds)
-        after, elapsed = sample(), max(1e-6, time.monotonic() - started)
-        share = max((sum(after[key]) - sum(before[key]) for key in after if key in before), default=0) / 1e9 / elapsed
-        return min(1.0, share), max(0.0, self.cpu_seconds() - cpu_before)
+        cpu_before = self.cpu_seconds()
+        poll_until(sample, seconds)
+        share = max(busy.values(), default=0) / samples[0]
+        return share, max(0.0, self.cpu_seconds() - cpu_before)
 
     def threads(self):
         """{thread id: (running or runnable, ns run so far, ns run or waiting for a core so far)}, with descendants."""

@@ -8,8 +8,8 @@ import contextlib
 import re
 
 from grader.drive.console import Terminal
-from grader.drive.quiescence import Stillness
-from grader.drive.wait import Deadline
+from grader.drive.quiescence import Quiescence, Stillness
+from grader.drive.wait import Deadline, poll_until
 from grader.engine import diagnose
 from grader.i18n import lazy as _
 from grader.model.failure import CheckFailed, trim
@@ -40,6 +40,8 @@ class ClientSession:
         self.program = None
         self.line_server = False  # the server reads whole lines (the reference does)
         self.server_announces_names = True
+        self.client_spinners = set()  # client threads found in a busy loop: left out of its settles
+        self.client_never_settles = False
 
     @property
     def transcript(self):
@@ -93,11 +95,38 @@ class ClientSession:
                          also=lambda: self.program.output_pending() == 0)
 
     def settle(self):
-        """Wait until the client waits at its keyboard again and the server is idle."""
+        """Wait until the client and the server are both idle, and the client waits at its keyboard again.
+
+        An idle server alone says nothing of the client: on a loaded machine
+        the client may not have been scheduled yet to read the line typed
+        into it, and a server killed then would find the name still unsent
+        (the client's recv() then fails with a reset, a verdict of the
+        machine's load).  A client that reacts to what the server sent (a
+        lockstep client printing the welcome) makes another round.
+        """
         asked = self.terminal.inputs()
-        self.chat.settle()
+        for _round in range(4):  # bounded: client, server, client again settle in two rounds
+            self._settle_client()
+            ran = self._client_ran()
+            self.chat.settle()
+            if self._client_ran() == ran:
+                break
         self.terminal.wait_input(asked - 1 if asked else 0, self.timeouts["settle"], settled=self.settled_check())
         self.chat.settle()
+
+    def _settle_client(self):
+        if not self.program.alive():
+            return
+        # A client that never went idle within a whole bound costs that bound once (as a server does).
+        timeout = 0.2 if self.client_never_settles else self.timeouts["settle"]
+        quiescence = Quiescence(self.program, self.client_spinners)
+        if not poll_until(quiescence, timeout) and quiescence.outcome is None:
+            self.client_never_settles = True
+
+    def _client_ran(self):
+        """Nanoseconds the client's threads have run so far (not those found spinning)."""
+        return sum(ran for tid, (_running, ran, _held) in self.program.threads().items()
+                   if tid not in self.client_spinners)
 
     def say(self, line):
         """Type a chat line into the client (waiting for its prompt first).

@@ -246,12 +246,22 @@ def test_no_spin(chat, lab):
     alice, bob = chat.join("Alice", "Bob")
     chat.leave(bob)
     window = float(lab.section("spin").get("window", 0.3))
-    share, used = chat.server.program.busiest_thread(window)
+    program = chat.server.program
+    printed_before, empty_before = program.stdout.total + program.stderr.total, program.stdout.empty_lines
+    share, used = program.busiest_thread(window)
     if share > float(lab.section("spin").get("busy_share", 0.5)):
+        printed = program.stdout.total + program.stderr.total - printed_before
+        message = _("After Bob left, a thread of the idle server kept running (busy at {pct:.0f}% of the samples: "
+                    "running, waiting for a core or printing; {cpu:.2f} s of CPU in {s:.1f} s).").format(
+            pct=100 * share, cpu=used, s=window)
+        if printed > 64 * 1024 and program.stdout.empty_lines - empty_before < 10:
+            # Text, not empty lines: a loop that prints without end (not the recv() == b'' loop).
+            message += " " + _("It printed {mb:.1f} MB meanwhile: a loop prints without end.").format(
+                mb=printed / 1e6)
+        else:
+            message += " " + _("A loop keeps going, most likely calling recv() that returns b'' forever.")
         raise CheckFailed(
-            _("After Bob left, a thread of the idle server kept running ({pct:.0f}% of the time running or waiting "
-              "for a core; {cpu:.2f} s of CPU in {s:.1f} s): a loop keeps going, most likely calling recv() that "
-              "returns b'' forever.").format(pct=100 * share, cpu=used, s=window),
+            message,
             action=chat.last_action, expected=_("every thread blocked (in recv(), accept()...) while nothing happens"))
 
 
