@@ -245,7 +245,7 @@ def test_no_spin(chat, lab):
     """The server does not burn CPU after a member leaves"""
     alice, bob = chat.join("Alice", "Bob")
     chat.leave(bob)
-    window = float(lab.section("spin").get("window", 0.3))
+    window = float(lab.section("spin").get("window", 0.15))
     program = chat.server.program
     printed_before, empty_before = program.stdout.total + program.stderr.total, program.stdout.empty_lines
     share, used = program.busiest_thread(window)
