@@ -160,6 +160,9 @@ def test_survives_leave(chat):
     speakers = [alice, carol, dave, alice, carol, dave]
     try:
         for speaker, line in zip(speakers, lines, strict=False):
+            # Empty relays, once there, decide this check whatever follows (they are looked for first on
+            # any failure, and the streams only grow): said as soon as seen, not after rounds in a flood.
+            _no_empty_relays(chat, staying, offsets)
             chat.say(speaker, line)
             _everyone_gets(chat, speaker, line, staying)
         erin = chat.join("Erin")

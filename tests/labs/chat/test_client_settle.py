@@ -1,0 +1,75 @@
+"""The client session's settle, on fakes: it waits for the client too, not only for the server.
+
+The flip it closes (client_lockstep's client.server_gone, seen in a full
+suite run): on a loaded machine the client had not yet been scheduled to
+read the name typed into it when the server was idle, the server was killed,
+and the client's late send made its recv() fail with a reset.  Here the
+client is runnable (a line arrived, no core yet) for a while after typing.
+"""
+
+from grader.labs.chat.client_driver import ClientSession
+
+MS = 1_000_000
+
+
+class FakeClient:
+    """A client process: runnable for ``busy`` samples after the name is typed, then blocked in recv()."""
+
+    def __init__(self, busy):
+        self.busy = busy
+        self.samples = 0
+        self.ran = 0
+
+    def alive(self):
+        return True
+
+    def threads(self):
+        self.samples += 1
+        running = self.samples <= self.busy
+        if running:
+            self.ran += MS // 20  # waiting for a core mostly: it runs a little
+        return {1: (running, self.ran, self.ran + self.samples * MS)}
+
+
+class FakeChat:
+    def __init__(self, client):
+        self.client = client
+        self.server = type("Server", (), {"program": None})()
+        self.spinners = set()
+        self.settled_at = []  # the client's sample count each time the server settle ran
+
+    def settle(self):
+        self.settled_at.append(self.client.samples)
+        return True
+
+
+class FakeTerminal:
+    def inputs(self):
+        return 1
+
+    def wait_input(self, since, timeout, settled=None):
+        return True
+
+
+def session_for(client):
+    chat = FakeChat(client)
+    session = ClientSession(chat, start_client=None, timeouts={"settle": 5.0, "expect": 2.0}, server_label="x")
+    session.program = client
+    session.terminal = FakeTerminal()
+    return session, chat
+
+
+def test_settle_waits_until_the_client_has_acted_on_what_was_typed():
+    client = FakeClient(busy=12)
+    session, chat = session_for(client)
+    session.settle()
+    # The server's settle came only once the client had been seen blocked (after its 12 busy samples).
+    assert chat.settled_at and chat.settled_at[0] > 12
+    assert session.client_spinners == set()  # a few runnable samples are not a busy loop
+
+
+def test_a_client_already_idle_costs_two_samples_before_the_server_settles():
+    client = FakeClient(busy=0)
+    session, chat = session_for(client)
+    session.settle()
+    assert chat.settled_at[0] <= 4
