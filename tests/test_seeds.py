@@ -45,6 +45,12 @@ EXPECTED = {
     # each recv() chunk with the name (framing fails, as for 000).
     "004": [P, P, P, P, P, P, F, F, P, F, F, P] + [F, F, P, F] + [P] + [P, F, P, P, P, F, F, P],
 }
+# Races in the seed's own code (see RACY in test_fixture_verdicts.py): 002's server is the tutorial
+# pattern of late_leave_notice.  recv() == b'' is not checked, so Bob's thread spins relaying b''
+# after he leaves and removes him from the list when a send fails, sometimes while another member's
+# broadcast iterates that list (the member after Bob then misses the message: failed, correctly).
+RACY = {("002", "server.survives_leave"): {P, F}}
+
 # (check, words its message must contain): the diagnosis, named.
 DIAGNOSES = {
     "001": [("server.join_notice", "has entered the room"), ("server.no_spin", "b''"),
@@ -84,7 +90,11 @@ def test_seed_report_graded_as_is(prefix, tmp_path):
     graded = grade(_seed(prefix), tmp_path)
     assert graded.result is not None, graded.stderr
     statuses = graded.statuses()
-    assert [statuses.get(check) for check in CHECKS] == EXPECTED[prefix], graded.stdout
+    got = [statuses.get(check) for check in CHECKS]
+    for index, check in enumerate(CHECKS):
+        if got[index] in RACY.get((prefix, check), ()):
+            got[index] = EXPECTED[prefix][index]
+    assert got == EXPECTED[prefix], graded.stdout
     assert graded.code == (0 if set(EXPECTED[prefix]) == {P} else 1)
     for check_id, words in DIAGNOSES.get(prefix, []):
         assert words in graded.check(check_id)["message"], graded.check(check_id)["message"]
