@@ -45,11 +45,13 @@ EXPECTED = {
     # each recv() chunk with the name (framing fails, as for 000).
     "004": [P, P, P, P, P, P, F, F, P, F, F, P] + [F, F, P, F] + [P] + [P, F, P, P, P, F, F, P],
 }
-# Races in the seed's own code (see RACY in test_fixture_verdicts.py): 002's server is the tutorial
-# pattern of late_leave_notice.  recv() == b'' is not checked, so Bob's thread spins relaying b''
-# after he leaves and removes him from the list when a send fails, sometimes while another member's
-# broadcast iterates that list (the member after Bob then misses the message: failed, correctly).
-RACY = {("002", "server.survives_leave"): {P, F}}
+# Races in the seeds' own code (see RACY in test_fixture_verdicts.py): 001's and 002's servers are
+# the tutorial pattern of late_leave_notice.  recv() == b'' is not checked, so Bob's thread spins
+# relaying b'' after he leaves, and whichever thread's send to Bob fails first removes *its own*
+# client, sometimes while another member's broadcast iterates the list: the member after Bob misses
+# the message, or the speaker is dropped instead of Bob (failed, correctly; 001 failed 3 of 16
+# quiet runs, either way).  Otherwise the chat goes on (passed).
+RACY = {("001", "server.survives_leave"): {P, F}, ("002", "server.survives_leave"): {P, F}}
 
 # (check, words its message must contain): the diagnosis, named.
 DIAGNOSES = {
