@@ -102,6 +102,8 @@ class Program:
         self._stacks = bytearray()
         self._threads = []
         self._known_pids = set()
+        self._event_pipe = None  # our end of the shim's events, while its reader runs
+        self._in_hand = {}  # reader name -> True while it holds bytes it has read but not yet handed on
         self.on_output = None  # callback(stream_name, bytes) for transcripts
 
     # ----------------------------------------------------------------- start
@@ -131,6 +133,7 @@ class Program:
             os.close(stack_w)
         self.started_at = time.monotonic()
         self._known_pids.add(self.proc.pid)
+        self._event_pipe = event_r
         self._spawn(self._read_events, event_r)
         self._spawn(self._read_stream, self.proc.stdout, self.stdout, "stdout")
         self._spawn(self._read_stream, self.proc.stderr, self.stderr, "stderr")
@@ -148,6 +151,7 @@ class Program:
         with os.fdopen(fd, "rb", buffering=0) as pipe:
             while True:
                 chunk = pipe.read(65536)
+                self._in_hand["events"] = True  # until parsed: see output_pending
                 if not chunk:
                     break
                 buffer += chunk
@@ -173,8 +177,11 @@ class Program:
                     self.events.extend(parsed)
                     for peer, count in reads.items():
                         self.read_from[peer] = self.read_from.get(peer, 0) + count
+                    self._in_hand["events"] = False
                     self._cond.notify_all()
         with self._cond:
+            self._event_pipe = None
+            self._in_hand["events"] = False
             self._streams_done += 1
             self._cond.notify_all()
 
@@ -182,23 +189,44 @@ class Program:
         with pipe:
             while True:
                 chunk = pipe.read1(65536) if hasattr(pipe, "read1") else pipe.read(65536)
+                self._in_hand[name] = True
                 if not chunk:
                     break
                 capture.feed(chunk)
                 if self.on_output is not None:
                     self.on_output(name, chunk)
+                self._in_hand[name] = False
         with self._cond:
+            self._in_hand[name] = False
             self._streams_done += 1
             self._cond.notify_all()
 
     def output_pending(self):
-        """Bytes the program wrote to stdout/stderr that our readers have not taken yet."""
-        pending = 0
+        """Bytes the program wrote (stdout, stderr, the shim's events) that our readers have not handled yet.
+
+        A program blocked for good may still have told us something we have
+        not seen: an "input" event in the pipe, or read but not yet parsed,
+        while the grader's reader thread waits for the GIL on a loaded
+        machine.  A wait must not be decided until it is handled.  A reader
+        that holds bytes counts as one pending byte.
+        """
+        pending = sum(1 for held in list(self._in_hand.values()) if held)
+        fds = []
         for pipe in (getattr(self.proc, "stdout", None), getattr(self.proc, "stderr", None)):
             try:
-                pending += struct.unpack("i", fcntl.ioctl(pipe.fileno(), termios.FIONREAD, b"\0\0\0\0"))[0]
-            except (AttributeError, OSError, ValueError):
+                fds.append(pipe.fileno())
+            except (AttributeError, OSError, ValueError):  # no pipe, or closed
                 pass
+        with self._cond:  # the events' fd is ours only while its reader runs
+            event_pipe = self._event_pipe
+            fds.append(event_pipe)
+            for fd in fds:
+                if fd is None:
+                    continue
+                try:
+                    pending += struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+                except (OSError, ValueError):
+                    pass
         return pending
 
     def output_done(self):
@@ -325,7 +353,7 @@ class Program:
                 if settled is not None and self.read_from.get(peer_port, 0) < count:
                     self._cond.release()
                     try:
-                        stop = settled()
+                        stop = settled() and not self.output_pending()
                     finally:
                         self._cond.acquire()
                     if stop and self.read_from.get(peer_port, 0) < count:
@@ -376,7 +404,7 @@ class Program:
                 if settled is not None and sum(1 for e in self.events if e.get("ev") == kind) <= count:
                     self._cond.release()
                     try:
-                        stop = settled()
+                        stop = settled() and not self.output_pending()
                     finally:
                         self._cond.acquire()
                     if stop and sum(1 for e in self.events if e.get("ev") == kind) <= count:

@@ -101,3 +101,44 @@ def test_a_flood_keeps_head_and_tail_and_counts_everything():
     assert capture.lines == 1000 and capture.truncated
     text = capture.text()
     assert text.startswith("line 0\n") and text.endswith("line 999\n") and "bytes not kept" in text
+
+
+def test_a_settled_wait_still_sees_an_event_that_waits_in_the_pipe():
+    # The flip it closes (two_connections' client.shows_incoming, seen in a fresh-clone run): the
+    # client had asked for input and was blocked for good, but its "input" event still sat in the
+    # pipe while the grader's reader thread waited for the GIL.  The wait took it as "never".
+    import os
+    import threading
+
+    from grader.isolation.program import Program
+
+    program = object.__new__(Program)
+    program.proc, program.exit_code, program.events = None, None, []
+    program._cond, program._in_hand = threading.Condition(), {}
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"{'ev': 'input'}\n")
+    program._event_pipe = read_end
+    asked = threading.Semaphore(0)
+
+    def reader():  # the late reader: it runs only once the wait has asked twice whether all is still
+        asked.acquire()
+        asked.acquire()
+        os.read(read_end, 100)
+        with program._cond:
+            program.events.append({"ev": "input"})
+            program._cond.notify_all()
+
+    def settled():
+        asked.release()
+        return True  # both programs blocked for good
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    try:
+        assert program.wait_count("input", 0, timeout=30, settled=settled, recheck=0.001)
+    finally:
+        thread.join(timeout=5)
+        os.close(read_end)
+        os.close(write_end)
+    program._in_hand["stdout"] = True
+    assert program.output_pending() == 1  # bytes read and not yet handed on count too
