@@ -6,12 +6,22 @@ daemonises, the memory limit.  Each fixture has exact statuses; the reference
 is the negative twin of the client ones (a terminal client: every check runs).
 """
 
+import shutil
+
 import pytest
 
-from conftest import SUBMISSIONS, grade
+from conftest import REFERENCE, SUBMISSIONS, grade
 from grader.engine import runnable
 
 CANNOT = SUBMISSIONS / "cannot_run"
+
+
+def with_reference_server(client_fixture, folder):
+    """The fixture's client beside the reference server (graded alongside: the client is what cannot run)."""
+    folder.mkdir()
+    shutil.copyfile(CANNOT / client_fixture / "client.py", folder / "client.py")
+    shutil.copyfile(REFERENCE / "server.py", folder / "server.py")
+    return folder
 
 
 def test_python2_lines_are_found_and_python3_lines_are_not():
@@ -59,7 +69,7 @@ def test_a_server_that_cannot_run_here_says_why(name, words, tmp_path):
 
 @pytest.mark.slow
 def test_a_windows_client_is_named_with_its_line(tmp_path):
-    graded = grade(CANNOT / "windows_client", tmp_path)
+    graded = grade(with_reference_server("windows_client", tmp_path / "submission"), tmp_path)
     found = statuses(graded)
     assert found["client.starts"] == "failed" and found["server.broadcast"] == "passed"
     message = next(c["message"] for c in graded.result["checks"] if c["id"] == "client.starts")
@@ -69,7 +79,7 @@ def test_a_windows_client_is_named_with_its_line(tmp_path):
 
 @pytest.mark.slow
 def test_a_gui_client_is_left_out_and_the_server_graded(tmp_path):
-    graded = grade(CANNOT / "gui_client", tmp_path)
+    graded = grade(with_reference_server("gui_client", tmp_path / "submission"), tmp_path)
     found = statuses(graded)
     client = [c for c in found if c.startswith("client.")]
     assert client and all(found[c] == "skipped" for c in client)
