@@ -31,7 +31,15 @@ class Exit(IntEnum):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, not a usage screen
-        raise UsageError(f"{message} (see: grader {self.prog.split()[-1]} --help)")
+        raise UsageError(f"{message} (see: {self.prog} --help)")  # prog: "grader", or "grader check"
+
+    def parse_args(self, args=None, namespace=None):
+        # An unknown option is the command's error, so the hint names the command's --help.
+        parsed, extra = self.parse_known_args(args, namespace)
+        if extra:
+            command = self._commands.get(getattr(parsed, "command", None), self) if hasattr(self, "_commands") else self
+            command.error(f"unrecognized arguments: {' '.join(extra)}")
+        return parsed
 
 
 LAB_HELP = "grade with this lab (a folder, or the name of a built-in lab) instead of the default one"
@@ -41,6 +49,7 @@ def build_parser():
     parser = _Parser(prog="grader", description="Grade socket labs (servers and clients) by running them for real.")
     parser.add_argument("--version", action="version", version=f"grader {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    parser._commands = commands.choices
     check = commands.add_parser("check", help="grade one submission and write its report")
     check.add_argument("path", help="a folder with server.py (and client.py), a single .py, or a lab report (.md/.txt)")
     check.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
@@ -494,6 +503,21 @@ def run_merge(args, stdout):
 
 def main(argv=None, stdout=None, stderr=None):
     """Entry point of the `grader` command; returns the exit code."""
+    code = _main(argv, stdout, stderr)
+    if code == Exit.INTERRUPTED:
+        _forget_interrupt()
+    return code
+
+
+def _forget_interrupt():
+    # CPython 3.11 remembers a KeyboardInterrupt that left an exec() of a string (dataclasses
+    # and namedtuples build their methods so, at import) and then ends the process by SIGINT
+    # (-2), whatever exit code we return.  Running code from a string clears that memory: the
+    # Ctrl-C was handled here, and the exit code must be 130.
+    exec("")
+
+
+def _main(argv, stdout, stderr):
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     try:

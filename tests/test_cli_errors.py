@@ -91,3 +91,24 @@ def test_bad_option():
 def test_no_command_prints_help():
     done = run_grader()
     assert done.returncode == 2 and "check" in done.stdout
+
+
+def test_unknown_option_names_the_commands_help(tmp_path):
+    _one_line_error(run_grader("check", tmp_path, "-o", "x"), "unrecognized arguments: -o x", "grader check --help")
+    _one_line_error(run_grader("--bogus"), "(see: grader --help)")
+
+
+def test_ctrl_c_during_an_import_still_exits_130(tmp_path):
+    # A Ctrl-C that lands while a dataclass is being built (an exec() of a string, at import)
+    # once made `python -m grader` end by SIGINT (-2) after it had handled it and chosen 130.
+    import subprocess
+    import sys
+
+    (tmp_path / "interrupted_grader.py").write_text(
+        "import grader.cli as cli\n"
+        "cli.run_check = lambda args, stdout: exec('raise KeyboardInterrupt')\n"
+        "raise SystemExit(cli.main(['check', '.']))\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "interrupted_grader"], capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL, cwd=tmp_path)
+    assert done.returncode == 130, done.stderr
+    assert done.stderr.strip() == "grader: interrupted"
