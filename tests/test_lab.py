@@ -26,7 +26,7 @@ def test_the_chat_lab_loads():
     lab = load_lab(LAB)
     assert lab.id == "chat" and lab.max_score == 31
     assert lab.timeout("startup") > 0
-    assert lab.parallel == ("test_client.py", "test_client_ending.py")
+    assert lab.parallel == ("test_client.py", "test_client_ending.py", "test_network.py")
 
 
 @pytest.mark.parametrize("old, new, words", [

@@ -68,6 +68,17 @@ def _not_through_puppets(grading):
                 "does not apply when your own client plays the members: this check needs the grader's own sockets")
 
 
+def skip_if_not_applicable(request, grading):
+    """Skip the check of ``request`` if ``member_mode`` has just found it does not apply.
+
+    The plugin skips such checks before their fixtures run; this catches
+    the first check of a session, whose own fixture made the decision.
+    """
+    marker = request.node.get_closest_marker("check")
+    if marker is not None and marker.kwargs["id"] in grading.not_applicable:
+        skip(grading.not_applicable[marker.kwargs["id"]])
+
+
 def member_mode(grading):
     """("robots" or "puppets", a note for the robots' failures or None): decided once per session.
 
@@ -158,6 +169,7 @@ def pytest_runtest_makereport(item, call):
 def chat(server, pod, transcript, grading, peer_names, programs, graded_by, request):
     """A chat session on the student's server; members join with ``chat.join(...)``: robots, or puppets."""
     mode, note = ("datagram", None) if server.kind == "udp" else member_mode(grading)
+    skip_if_not_applicable(request, grading)
     if mode == "datagram":
         session = _datagram_chat(server, pod, transcript, grading, graded_by)
     elif mode == "puppets":

@@ -137,6 +137,12 @@ class Chat:
             sock = self.pod.connect(self.server.host, self.server.port)
         except OSError as exc:
             self.transcript.add(name, "note", _("could not connect: {error}").format(error=exc))
+            if isinstance(exc, ConnectionRefusedError) and self.server.alive():
+                # Refused by a server that still runs: most often one on its way out (its main
+                # thread died, and the exit has not reached us yet).  Its end, and its traceback,
+                # explain the refusal: wait for that end, or for the server to be still.
+                program = self.server.program
+                program.wait_exit(self.timeouts["expect"], settled=Stillness([(program, self.spinners)]))
             gone = "" if self.server.alive() else " " + _("The server is no longer running.")
             raise CheckFailed(
                 _("{name} could not connect to the server ({error}).").format(name=name, error=exc.strerror or exc)
@@ -147,13 +153,17 @@ class Chat:
         self.names_by_port[robot.local_port] = name
         return robot
 
-    def join(self, *names):
+    def join(self, *names, settle_each=True):
         """Connect robots one by one, each sending its name as its first line.
 
         Sending the name at once suits all three handshakes seen in real
         servers: name first, a prompt (NICK, "Enter your name:") then a
         read, or no names at all (the line is then just a first message).
-        Returns one robot for one name, else a list.
+        Each join settles before the next (the order of the notices is part
+        of what checks judge); with ``settle_each=False`` only the last
+        does: each name is still read before the next member connects, and
+        a server that sleeps before announcing a newcomer sleeps for all of
+        them at once.  Returns one robot for one name, else a list.
         """
         joined = []
         for name in names:
@@ -168,7 +178,8 @@ class Chat:
                 self.transcript.add("grader", "note",
                                     _("the server did not read {name}'s name within {s} s").format(
                                         name=name, s=self.timeouts["handshake"]))
-            self.settle()
+            if settle_each or name == names[-1]:
+                self.settle()
             joined.append(robot)
         return joined[0] if len(joined) == 1 else joined
 

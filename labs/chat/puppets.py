@@ -222,8 +222,12 @@ class PuppetChat(Chat):
         return CheckFailed(what.format(name=puppet.name) + " (" + detail + ").", who=puppet.name,
                            action=self.last_action, received=trim(program.stderr.tail_text(1500)) or None)
 
-    def join(self, *names):
+    def join(self, *names, settle_each=True):
         """Start a client per name, one after another, typing each name at its first prompt.
+
+        Each join settles, whatever ``settle_each`` says (the robots' chat
+        may skip settles): only a settle tells whether the server read what
+        a client sent.
 
         Clients that ask for the name before they connect are started all
         at once (their interpreters start in parallel) and named in order;
