@@ -5,6 +5,11 @@ nothing in flight) is reported at once and never re-run; one that a time
 bound decided (a program that never settles) is graded again in a fresh pod
 before it counts.  Pacing settles past a server's sleeps, so a late reaction
 is not taken for the reaction to the next action.
+
+The fixtures with a heartbeat (``ticking_no_broadcast``: confirmed in a fresh
+pod) and with a sleep before each join notice (``sleepy_join_notice``: its
+late join notice is no leave notice) are graded once, by
+``tests/test_fixture_verdicts.py`` (its ``CONFIRMED`` and ``EXPECTED``).
 """
 
 import pytest
@@ -24,21 +29,6 @@ def test_a_failure_on_evidence_is_decided_early_and_once(tmp_path):
     assert broadcast["status"] == "failed" and not broadcast["details"].get("confirmed")
     # Decided when the server was blocked for good, not when the 2 s bound ran out.
     assert broadcast["details"]["waited_s"] < 1.5, broadcast["details"]
-
-
-def test_a_failure_on_a_deadline_is_confirmed_in_a_fresh_pod(tmp_path):
-    graded = grade(SUBMISSIONS / "ticking_no_broadcast" / "server.py", tmp_path)
-    found = checks(graded)
-    assert found["server.broadcast"]["status"] == "failed"
-    assert found["server.broadcast"]["details"].get("confirmed") is True
-    assert found["server.join_notice"]["status"] == "passed"  # a ticker does not stall the pacing
-
-
-def test_a_late_join_notice_is_no_leave_notice(tmp_path):
-    graded = grade(SUBMISSIONS / "sleepy_join_notice" / "server.py", tmp_path)
-    found = checks(graded)
-    assert found["server.join_notice"]["status"] == "passed"
-    assert found["server.leave_notice"]["status"] == "failed" and found["server.leave_reset"]["status"] == "failed"
 
 
 def test_a_client_that_cannot_end_is_failed_without_waiting_out_the_bound(tmp_path):

@@ -274,6 +274,9 @@ class NetworkChat(Chat):
         and thread_exception events after the signal).
         """
         program = self.server.program
+        # Pressed at a server that waits, as an operator does: not in the microseconds between
+        # its listen() (which is all the grader waited for) and the try: around its accept loop.
+        self.settle()
         self._mark_all()
         self.last_action = _("Ctrl-C was pressed in the server's terminal (SIGINT)")
         self.last_actor = "grader"
