@@ -132,6 +132,28 @@ def sleepers(program, ignore=()):
     return found
 
 
+def sleeping_beyond(program, tids, seconds):
+    """The threads among ``tids`` whose sleep is known to end more than ``seconds`` from now.
+
+    A child process that lingers a minute, or a timer: what it will do is
+    no reaction to the grader's last action, so nothing waits for it.
+    Sleeps of unknown length are not listed (see ``procfs.sleep_left``).
+    """
+    machine = platform.machine()
+    wanted, found = set(tids), set()
+    for pid in program.tree_pids():
+        try:
+            task_ids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in task_ids:
+            if int(tid) in wanted:
+                left = procfs.sleep_left(pid, tid, machine)
+                if left is not None and left > seconds:
+                    found.add(int(tid))
+    return found
+
+
 class Stillness:
     """A ``settled`` callback for waits: true once the programs are still twice in a row, with nothing run between.
 

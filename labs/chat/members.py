@@ -12,7 +12,7 @@ deadline.
 
 from grader.drive.connection import Robot
 from grader.drive.display import displayed
-from grader.drive.quiescence import Quiescence, Stillness, sleepers
+from grader.drive.quiescence import Quiescence, Stillness, sleepers, sleeping_beyond
 from grader.drive.wait import Deadline, poll_until
 from grader.i18n import lazy as _
 from grader.model.failure import CheckFailed
@@ -87,6 +87,12 @@ class Chat:
             asleep = now if asleep is None else asleep
             unwoken = [tid for tid, ran in now.items() if asleep.get(tid, ran) == ran]
             self.tickers.update(tid for tid, ran in now.items() if asleep.get(tid, ran) != ran)
+            # One whose deadline can be read, and is further than this wait and the next expectation
+            # together (a child that lingers a minute, a long timer), is not waited for at all: what it
+            # does on waking could not be seen in time anyway, so the verdicts are those of a wait.
+            far = sleeping_beyond(program, unwoken, SLEEP_WAIT + self.timeouts["expect"])
+            self.tickers.update(far)
+            unwoken = [tid for tid in unwoken if tid not in far]
             if not unwoken:
                 break
             def woke(unwoken=unwoken, asleep=asleep):

@@ -1,0 +1,51 @@
+"""How long a sleeping thread will still sleep, read from /proc: known for a sleep until a deadline only."""
+
+import platform
+import subprocess
+import sys
+
+import pytest
+
+from grader.drive.wait import poll_until
+from grader.isolation import procfs
+
+MACHINE = platform.machine()
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux") or MACHINE not in ("x86_64", "aarch64"),
+                                reason="read from Linux's /proc, for the architectures whose numbers we know")
+
+
+def asleep(command):
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+    reached = poll_until(lambda: procfs.thread_wait(process.pid, process.pid, MACHINE) == "sleeping", 20)
+    assert reached, "the program never went to sleep"
+    return process
+
+
+def test_pythons_sleep_until_a_deadline_says_how_long_is_left():
+    process = asleep([sys.executable, "-c", "import time; time.sleep(40)"])
+    try:
+        left = procfs.sleep_left(process.pid, process.pid, MACHINE)
+        if sys.version_info < (3, 11):
+            assert left is None  # a relative sleep before 3.11: unknown
+        else:
+            assert left is not None and 20 < left <= 40, left
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_a_relative_sleep_and_other_waits_are_unknown():
+    process = asleep(["sleep", "40"])  # coreutils: a relative clock_nanosleep
+    try:
+        assert procfs.sleep_left(process.pid, process.pid, MACHINE) is None
+    finally:
+        process.kill()
+        process.wait()
+    reader = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        assert poll_until(lambda: procfs.thread_wait(reader.pid, reader.pid, MACHINE) == "forever", 20)
+        assert procfs.sleep_left(reader.pid, reader.pid, MACHINE) is None
+    finally:
+        reader.kill()
+        reader.wait()
+    assert procfs.sleep_left(2 ** 22 + 7, 2 ** 22 + 7, MACHINE) is None  # no such process
