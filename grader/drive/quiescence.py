@@ -77,7 +77,7 @@ class Quiescence:
         return False
 
 
-def still(program, ignore=()):
+def still(program, ignore=(), stuck_on=()):
     """A token (the CPU time its threads ran) when no thread of ``program`` can act by itself; else None.
 
     Every thread (and every thread of its children) is blocked in a wait
@@ -87,6 +87,8 @@ def still(program, ignore=()):
     timeout may still act: None.  Threads in ``ignore`` (found spinning) are
     left out, as in every settle.  Unknown states (another architecture, a
     /proc we may not read) are never still: the caller's deadline decides.
+    A thread blocked sending to a connection whose remote port is in
+    ``stuck_on`` (a member the caller keeps from reading) is blocked for good too.
 
     Two equal tokens in a row mean no thread ran in between: data that
     arrived for a blocked thread would have woken it (and made it run).
@@ -106,7 +108,8 @@ def still(program, ignore=()):
             if int(tid) in ignore:
                 continue
             seen = True
-            if procfs.thread_wait(pid, tid, machine) != "forever":
+            if procfs.thread_wait(pid, tid, machine) != "forever" and not (
+                    stuck_on and procfs.blocked_send_peer(pid, tid, machine) in stuck_on):
                 return None
             total += procfs.thread_ran(pid, tid)
     return total if seen else None
@@ -158,18 +161,20 @@ class Stillness:
     """A ``settled`` callback for waits: true once the programs are still twice in a row, with nothing run between.
 
     ``programs`` are (program, ignore) pairs; ``also`` is a further
-    condition (nothing unread on the grader's own side, say).
+    condition (nothing unread on the grader's own side, say); ``stuck_on``
+    as for ``still``.
     """
 
-    def __init__(self, programs, also=None):
+    def __init__(self, programs, also=None, stuck_on=()):
         self.programs = programs
         self.also = also
+        self.stuck_on = stuck_on
         self.last = None
 
     def __call__(self):
         tokens = []
         for program, ignore in self.programs:
-            token = still(program, ignore)
+            token = still(program, ignore, self.stuck_on)
             if token is None:
                 self.last = None
                 return False

@@ -8,6 +8,7 @@ queue (``rx_queue``).  Reading it costs milliseconds, so it is asked only once
 a wait for the shim's report is over.
 """
 
+import os
 import struct
 import time
 from dataclasses import dataclass
@@ -148,6 +149,43 @@ def sleep_left(pid, tid, machine):
 
 
 _WRITES = {"x86_64": {1, 20}, "aarch64": {64, 66}}  # write(), writev()
+
+
+_SENDS = {"x86_64": {1, 20, 44, 46}, "aarch64": {64, 66, 206, 211}}  # write, writev, sendto, sendmsg
+
+
+def blocked_send_peer(pid, tid, machine):
+    """The remote port of the TCP connection thread ``tid`` of ``pid`` is blocked sending on, else None.
+
+    A thread stuck in ``sendall()`` to a member who does not read waits for
+    that member alone: the slow-reader check, which keeps that member from
+    reading, knows such a thread will not move before the check ends.
+    """
+    try:
+        with open(f"/proc/{pid}/task/{tid}/stat") as f:
+            if f.read().rsplit(")", 1)[1].split()[0] != "S":
+                return None
+        with open(f"/proc/{pid}/task/{tid}/syscall") as f:
+            fields = f.read().split()
+        if not fields or fields[0] in ("running", "-1") or int(fields[0]) not in _SENDS.get(machine, ()):
+            return None
+        link = os.readlink(f"/proc/{pid}/fd/{int(fields[1], 16)}")
+    except (OSError, IndexError, ValueError):
+        return None
+    if not link.startswith("socket:["):
+        return None
+    inode = link[len("socket:["):-1]
+    for table in (f"/proc/{pid}/net/tcp", f"/proc/{pid}/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f, None)
+                for line in f:
+                    parts = line.split()
+                    if len(parts) > 9 and parts[9] == inode:
+                        return int(parts[2].rsplit(":", 1)[1], 16)
+        except OSError:
+            continue
+    return None
 
 
 def thread_busy(pid, tid, machine):

@@ -9,11 +9,14 @@ exit, its quiescence.
 """
 
 import codecs
+import fcntl
 import os
 import re
 import select
 import signal
 import socket
+import struct
+import termios
 import threading
 import time
 
@@ -130,18 +133,41 @@ class Drain:
             if not chunk:
                 return
 
-    def wait_received(self, total, quiet, seconds):
-        """Wait until ``total`` bytes have arrived; False once nothing more came for ``quiet`` s (or at ``seconds``)."""
+    def wait_received(self, total, quiet, seconds, settled=None, recheck=0.02):
+        """Wait until ``total`` bytes have arrived; False once nothing more came for ``quiet`` s (or at ``seconds``).
+
+        ``settled`` (optional), asked every ``recheck`` s while nothing
+        arrives, ends the wait at once when it says nothing more can come
+        (then ``self.settled`` is True): the quiet gap is only the bound.
+        """
         deadline = Deadline(seconds)
+        self.settled = False
         with self._cond:
+            before, since = self.received_bytes, time.monotonic()
             while self.received_bytes < total and not self.ended and not deadline.expired():
-                before = self.received_bytes
-                self._cond.wait(min(quiet, deadline.remaining()))
-                if self.received_bytes == before:
-                    # Woken with nothing new: the end of the stream, or a
-                    # quiet gap (a timed-out wait wakes us only after `quiet`).
-                    break
+                self._cond.wait(min(recheck if settled else quiet, deadline.remaining()))
+                if self.received_bytes != before:
+                    before, since = self.received_bytes, time.monotonic()
+                    continue
+                if time.monotonic() - since >= quiet:
+                    break  # a quiet gap: nothing new for `quiet` s
+                if settled is not None:
+                    self._cond.release()  # the drain must be free to count what arrives meanwhile
+                    try:
+                        stop = settled()
+                    finally:
+                        self._cond.acquire()
+                    if stop and self.received_bytes == before:
+                        self.settled = True
+                        break
             return self.received_bytes >= total
+
+    def pending(self):
+        """Bytes in this member's socket that the drain has not taken yet."""
+        try:
+            return struct.unpack("i", fcntl.ioctl(self.sock.fileno(), termios.FIONREAD, b"\0\0\0\0"))[0]
+        except OSError:
+            return 0
 
     def dispose(self):
         self.closed_by_us = True
@@ -162,7 +188,26 @@ class Flooder(Drain):
         """Send ``data`` in the background for at most ``seconds``."""
         self.transcript.add("grader", "note", _("{name} sends {n} lines ({kb} KB) as fast as the server takes them")
                             .format(name=self.name, n=data.count(b"\n"), kb=len(data) // 1024))
+        self.finished = False
         self._spawn(self._send, data, seconds)
+
+    def stalled(self):
+        """True when the flood cannot go on by itself: the server reads none of it.
+
+        Read from the kernel: the bytes in this socket's send queue (sent,
+        not yet taken by the server: SIOCOUTQ) and the bytes sent, both
+        unchanged since the last call, and either some bytes wait (the
+        server's window is shut: it does not read) or all the data is sent
+        and taken.  A settled wait asks twice in a row, with the server
+        still in between.
+        """
+        try:
+            queued = struct.unpack("i", fcntl.ioctl(self.sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0"))[0]
+        except OSError:
+            return True  # the connection is gone: nothing more goes through it
+        now = (queued, self.sent_bytes)
+        before, self._seen = getattr(self, "_seen", None), now
+        return now == before and (queued > 0 or self.finished)
 
     def _send(self, data, seconds):
         view, deadline = memoryview(data), Deadline(seconds)
@@ -176,7 +221,8 @@ class Flooder(Drain):
             except BlockingIOError:
                 continue
             except (OSError, ValueError):
-                return
+                break
+        self.finished = True  # all sent, stopped, or out of time: it sends nothing more
 
 
 class NetworkChat(Chat):

@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from grader.drive.quiescence import Stillness
 from grader.engine.diagnose import stuck_frames
 from grader.engine.plugin import check
 from grader.i18n import lazy as _
@@ -133,7 +134,7 @@ def test_framing(chat):
 def test_slow_reader(chat):
     """A member who stops reading does not stop the others' chat"""
     program = chat.server.program
-    chat.silent_member("Sleepy")
+    sleepy = chat.silent_member("Sleepy")
     bob = chat.drain_member("Bob")
     flood = chat.drain_member("Flood", kind=Flooder)
     # More than the server's send buffer to Sleepy can hold: a server that
@@ -149,14 +150,24 @@ def test_slow_reader(chat):
     # Bob must get (about) all of it: a relay may add names, or strip line ends.
     wanted = before + int(0.95 * len(data))
     started = time.monotonic()
-    if bob.wait_received(wanted, SLOW_READER_TIMEOUT, FLOOD_SECONDS):
+    # Decided on evidence once nothing more can reach Bob: every server thread blocked for good, or
+    # blocked sending to Sleepy (who never reads during this check), Bob's socket empty, and the
+    # flood either all sent or refused by a server that reads no more of it.  Else a quiet gap.
+    settled = Stillness([(program, chat.spinners)], also=lambda: bob.pending() == 0 and flood.stalled(),
+                        stuck_on={sleepy.local_port})
+    if bob.wait_received(wanted, SLOW_READER_TIMEOUT, FLOOD_SECONDS, settled=settled):
         chat.transcript.add("Bob", "ok", _("received Flood's {kb} KB").format(kb=len(data) // 1024))
         return
     got = bob.received_bytes - before
     stuck = _places(program, stuck_frames(program.stacks(), program.root), only=r"\bsend")
-    message = _("While Sleepy was not reading, Flood's chat stopped reaching Bob: Bob received {got} KB of Flood's "
-                "{kb} KB, then nothing for {s:.0f} s.").format(got=got // 1024, kb=len(data) // 1024,
-                                                              s=SLOW_READER_TIMEOUT)
+    if bob.settled:
+        message = _("While Sleepy was not reading, Flood's chat stopped reaching Bob: Bob received {got} KB of "
+                    "Flood's {kb} KB, and nothing more could arrive: the server was blocked.").format(
+            got=got // 1024, kb=len(data) // 1024)
+    else:
+        message = _("While Sleepy was not reading, Flood's chat stopped reaching Bob: Bob received {got} KB of "
+                    "Flood's {kb} KB, then nothing for {s:.0f} s.").format(got=got // 1024, kb=len(data) // 1024,
+                                                                          s=SLOW_READER_TIMEOUT)
     if stuck:
         message += " " + _("The server is stuck sending to Sleepy at {places}: one member who does not read "
                            "blocks the thread of whoever speaks.").format(places=Text.joined("; ", stuck[:2]))
@@ -165,7 +176,7 @@ def test_slow_reader(chat):
                       expected=_("all {n} lines of Flood ({kb} KB)").format(n=data.count(b"\n"), kb=len(data) // 1024),
                       received=_("{got} KB, ending with {tail!r}").format(
                           got=got // 1024, tail=bob.last_bytes[-120:].decode("utf-8", "replace")),
-                      waited_s=time.monotonic() - started, complete=bool(stuck))
+                      waited_s=time.monotonic() - started, complete=bob.settled or bool(stuck))
 
 
 @check("server.many_members", depends="server.multi_user",

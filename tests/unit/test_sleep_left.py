@@ -1,4 +1,4 @@
-"""How long a sleeping thread will still sleep, read from /proc: known for a sleep until a deadline only."""
+"""What a blocked thread waits for, read from /proc: how long a sleep is left, which connection a send is stuck on."""
 
 import platform
 import subprocess
@@ -49,3 +49,32 @@ def test_a_relative_sleep_and_other_waits_are_unknown():
         reader.kill()
         reader.wait()
     assert procfs.sleep_left(2 ** 22 + 7, 2 ** 22 + 7, MACHINE) is None  # no such process
+
+
+def test_a_thread_stuck_sending_to_a_member_who_does_not_read_names_that_connection():
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        sender = subprocess.Popen([sys.executable, "-c", (
+            "import socket, sys\n"
+            f"s = socket.create_connection(('127.0.0.1', {port}))\n"
+            "s.sendall(b'x' * (64 << 20))\n")], stdin=subprocess.DEVNULL)
+        member, _address = listener.accept()  # and never reads
+        try:
+            stuck = poll_until(lambda: procfs.blocked_send_peer(sender.pid, sender.pid, MACHINE), 20)
+            assert stuck == port
+            assert procfs.thread_wait(sender.pid, sender.pid, MACHINE) != "forever"  # only for whom knows why
+        finally:
+            sender.kill()
+            sender.wait()
+            member.close()
+    reader = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        assert poll_until(lambda: procfs.thread_wait(reader.pid, reader.pid, MACHINE) == "forever", 20)
+        assert procfs.blocked_send_peer(reader.pid, reader.pid, MACHINE) is None
+    finally:
+        reader.kill()
+        reader.wait()
