@@ -99,20 +99,26 @@ def still(program, ignore=(), stuck_on=()):
         return 0 if getattr(program, "exit_code", 0) is not None else None
     machine = platform.machine()
     total, seen = 0, False
+    for pid, tid in _tasks(program):
+        if int(tid) in ignore:
+            continue
+        seen = True
+        if procfs.thread_wait(pid, tid, machine) != "forever" and not (
+                stuck_on and procfs.blocked_send_peer(pid, tid, machine) in stuck_on):
+            return None
+        total += procfs.thread_ran(pid, tid)
+    return total if seen else None
+
+
+def _tasks(program):
+    """(pid, tid) of every thread of ``program`` and its children, as /proc names them (strings)."""
     for pid in program.tree_pids():
         try:
             tids = os.listdir(f"/proc/{pid}/task")
         except OSError:
-            continue
+            continue  # ended meanwhile
         for tid in tids:
-            if int(tid) in ignore:
-                continue
-            seen = True
-            if procfs.thread_wait(pid, tid, machine) != "forever" and not (
-                    stuck_on and procfs.blocked_send_peer(pid, tid, machine) in stuck_on):
-                return None
-            total += procfs.thread_ran(pid, tid)
-    return total if seen else None
+            yield pid, tid
 
 
 def sleepers(program, ignore=()):
@@ -123,16 +129,8 @@ def sleepers(program, ignore=()):
     merge"): until such a thread has woken, its reaction may not be over.
     """
     machine = platform.machine()
-    found = {}
-    for pid in program.tree_pids():
-        try:
-            tids = os.listdir(f"/proc/{pid}/task")
-        except OSError:
-            continue
-        for tid in tids:
-            if int(tid) not in ignore and procfs.thread_wait(pid, tid, machine) == "sleeping":
-                found[int(tid)] = procfs.thread_ran(pid, tid)
-    return found
+    return {int(tid): procfs.thread_ran(pid, tid) for pid, tid in _tasks(program)
+            if int(tid) not in ignore and procfs.thread_wait(pid, tid, machine) == "sleeping"}
 
 
 def sleeping_beyond(program, tids, seconds):
@@ -144,16 +142,11 @@ def sleeping_beyond(program, tids, seconds):
     """
     machine = platform.machine()
     wanted, found = set(tids), set()
-    for pid in program.tree_pids():
-        try:
-            task_ids = os.listdir(f"/proc/{pid}/task")
-        except OSError:
-            continue
-        for tid in task_ids:
-            if int(tid) in wanted:
-                left = procfs.sleep_left(pid, tid, machine)
-                if left is not None and left > seconds:
-                    found.add(int(tid))
+    for pid, tid in _tasks(program):
+        if int(tid) in wanted:
+            left = procfs.sleep_left(pid, tid, machine)
+            if left is not None and left > seconds:
+                found.add(int(tid))
     return found
 
 

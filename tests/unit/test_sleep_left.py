@@ -1,5 +1,6 @@
 """What a blocked thread waits for, read from /proc: how long a sleep is left, which connection a send is stuck on."""
 
+import contextlib
 import platform
 import subprocess
 import sys
@@ -19,6 +20,18 @@ def asleep(command):
     reached = poll_until(lambda: procfs.thread_wait(process.pid, process.pid, MACHINE) == "sleeping", 20)
     assert reached, "the program never went to sleep"
     return process
+
+
+@contextlib.contextmanager
+def reading_stdin():
+    """A program blocked for good reading its standard input (nothing will ever be typed)."""
+    reader = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        assert poll_until(lambda: procfs.thread_wait(reader.pid, reader.pid, MACHINE) == "forever", 20)
+        yield reader
+    finally:
+        reader.kill()
+        reader.wait()
 
 
 def test_pythons_sleep_until_a_deadline_says_how_long_is_left():
@@ -41,13 +54,8 @@ def test_a_relative_sleep_and_other_waits_are_unknown():
     finally:
         process.kill()
         process.wait()
-    reader = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
-    try:
-        assert poll_until(lambda: procfs.thread_wait(reader.pid, reader.pid, MACHINE) == "forever", 20)
+    with reading_stdin() as reader:
         assert procfs.sleep_left(reader.pid, reader.pid, MACHINE) is None
-    finally:
-        reader.kill()
-        reader.wait()
     assert procfs.sleep_left(2 ** 22 + 7, 2 ** 22 + 7, MACHINE) is None  # no such process
 
 
@@ -71,10 +79,5 @@ def test_a_thread_stuck_sending_to_a_member_who_does_not_read_names_that_connect
             sender.kill()
             sender.wait()
             member.close()
-    reader = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
-    try:
-        assert poll_until(lambda: procfs.thread_wait(reader.pid, reader.pid, MACHINE) == "forever", 20)
+    with reading_stdin() as reader:
         assert procfs.blocked_send_peer(reader.pid, reader.pid, MACHINE) is None
-    finally:
-        reader.kill()
-        reader.wait()
