@@ -23,6 +23,7 @@ class Terminal:
         self.stream = Stream(limit=MAX_SCREEN)
         self._decoders = {name: codecs.getincrementaldecoder("utf-8")("replace") for name in ("stdout", "stderr")}
         self._logged = 0
+        self.typed = 0  # lines typed so far (Enter pressed): a client at its prompt has asked for one more
         program.on_output = self._on_output
 
     def _on_output(self, stream, chunk):
@@ -70,6 +71,7 @@ class Terminal:
         try:
             self.program.proc.stdin.write((line + "\n").encode("utf-8"))
             self.program.proc.stdin.flush()
+            self.typed += 1
             return True
         except (BrokenPipeError, OSError, ValueError):
             self.transcript.add("grader", "note", _("the client no longer reads its keyboard"))

@@ -135,8 +135,12 @@ class ClientSession:
         a threaded client does at once; a lockstep client first waits for
         an answer from the server.
         """
-        asked = self.terminal.inputs()
-        self.terminal.wait_input(max(0, asked - 1), self.timeouts["settle"], settled=self.settled_check())
+        # At its prompt: it has asked for one line more than it was given.  Counted from the lines
+        # typed, not from the prompts seen so far: the prompt that takes this line may still be an
+        # event in the pipe, and counted after the typing it would pass for the client coming back
+        # to its prompt (a lockstep client, blocked in recv(), then showed Alice's message: a false
+        # pass under a batch's load).  The settled check counts what is in the pipe first.
+        self.terminal.wait_input(self.terminal.typed, self.timeouts["settle"], settled=self.settled_check())
         self.chat._mark_all()
         self.chat.last_action = _("{name} typed {line!r} into the client").format(name=self.name, line=line)
         self.chat.last_actor = "client"

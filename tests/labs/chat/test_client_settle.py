@@ -73,3 +73,42 @@ def test_a_client_already_idle_costs_two_samples_before_the_server_settles():
     session, chat = session_for(client)
     session.settle()
     assert chat.settled_at[0] <= 4
+
+
+class LaggingKeyboard:
+    """A lockstep client's keyboard whose prompt event reaches the grader late (still in the pipe).
+
+    The client has asked for its next line, but the grader has counted one
+    prompt fewer; a wait that is not satisfied at once reads the pipe
+    before it settles (as the settled check does).  Once a line is typed, the client sends it and blocks in
+    recv(): it never asks again.
+    """
+
+    def __init__(self):
+        self.typed = 1  # the name, at login
+        self.asked = 2  # the name's prompt, and the one now waiting for the first chat line
+        self.counted = 1  # the second prompt's event is still in the pipe
+
+    def inputs(self):
+        return self.counted
+
+    def wait_input(self, since, timeout, settled=None):
+        if self.counted > since:  # as Program.wait_count: true at once, nothing more read
+            return True
+        self.counted = self.asked  # waiting: the event in the pipe is read, then the wait settles
+        return self.counted > since
+
+    def type(self, line):
+        self.typed += 1
+        return True
+
+    def screen(self):
+        return ""
+
+
+def test_a_prompt_still_in_the_pipe_is_not_taken_for_the_client_coming_back():
+    session, chat = session_for(FakeClient(busy=0))
+    session.terminal = LaggingKeyboard()
+    session.chat.last_action = session.chat.last_actor = None
+    session.chat._mark_all = lambda: None
+    assert session.say("hi everyone") is False  # it is blocked in recv(), not back at its prompt
