@@ -172,7 +172,7 @@ class Chat:
         them at once.  Returns one robot for one name, else a list.
         """
         joined = []
-        for name in names:
+        for index, name in enumerate(names):
             self._mark_all()
             robot = self.connect(name)
             robot.mark()
@@ -184,7 +184,7 @@ class Chat:
                 self.transcript.add("grader", "note",
                                     _("the server did not read {name}'s name within {s} s").format(
                                         name=name, s=self.timeouts["handshake"]))
-            if settle_each or name == names[-1]:
+            if settle_each or index == len(names) - 1:  # by position: two members may share a name
                 self.settle()
             joined.append(robot)
         return joined[0] if len(joined) == 1 else joined
