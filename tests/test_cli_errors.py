@@ -112,3 +112,25 @@ def test_ctrl_c_during_an_import_still_exits_130(tmp_path):
                           stdin=subprocess.DEVNULL, cwd=tmp_path)
     assert done.returncode == 130, done.stderr
     assert done.stderr.strip() == "grader: interrupted"
+
+
+def test_ctrl_c_while_the_cli_is_still_being_imported_exits_130(tmp_path):
+    # On a busy machine the CLI's import takes long enough for a Ctrl-C to land in it: the
+    # tests' own Ctrl-C once came there, and Python printed a traceback and died by SIGINT (-2).
+    import subprocess
+    import sys
+
+    (tmp_path / "interrupted_import.py").write_text(
+        "import builtins, sys\n"
+        "real_import = builtins.__import__\n"
+        "def importing(name, *args, **kwargs):\n"
+        "    if name == 'grader.cli':\n"
+        "        raise KeyboardInterrupt\n"
+        "    return real_import(name, *args, **kwargs)\n"
+        "builtins.__import__ = importing\n"
+        "from grader.__main__ import run\n"
+        "raise SystemExit(run())\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "interrupted_import.py"], capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL, cwd=tmp_path)
+    assert done.returncode == 130, done.stderr
+    assert done.stderr.strip() == "grader: interrupted"

@@ -72,7 +72,7 @@ def _metadata():
 
 def _entry_points():
     text = importlib.metadata.distribution(DISTRIBUTION).read_text("entry_points.txt")
-    return text or "[console_scripts]\ngrader = grader.cli:main\n\n[pytest11]\ngrader = grader.engine.plugin\n"
+    return text or "[console_scripts]\ngrader = grader.__main__:run\n\n[pytest11]\ngrader = grader.engine.plugin\n"
 
 
 def _record_line(name, data):

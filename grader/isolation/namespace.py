@@ -35,13 +35,25 @@ from pathlib import Path
 import psutil
 
 from grader.drive.wait import Deadline, poll_until
-from grader.isolation.processes import sweep
-from grader.isolation.program import Program
+from grader.isolation.processes import TOKEN_VAR, sweep
+from grader.isolation.program import PYTHON_FLAGS, Program, shim_parts
 
 POD_INIT = Path(__file__).parent / "shim" / "pod_init.py"
 
 
-POD_ENVIRONMENT = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+FORK_VAR = "GRADER_POD_FORK"  # '0': the pod's init starts every program afresh (exec) instead of forking it
+
+
+def pod_environment():
+    """The init's environment, which /proc shows as PID 1's: nothing of the grader's.
+
+    It holds a placeholder for the token of the programs it forks
+    (``pod_init.TOKEN_ROOM`` dashes), which each one writes its own over.
+    """
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", TOKEN_VAR: "-" * 96}
+    if os.environ.get(FORK_VAR) == "0":
+        env[FORK_VAR] = "0"
+    return env
 
 
 def _give(folder, uid, gid):
@@ -246,13 +258,12 @@ class NamespacePod:
             # (their copies are theirs, see start) but not list it.
             os.chmod(workdir, 0o711)
         self.control, inner = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        command = [*tool_command(tool, workdir), sys.executable, "-I", "-S", str(POD_INIT), str(inner.fileno()),
+        command = [*tool_command(tool, workdir), sys.executable, *PYTHON_FLAGS, str(POD_INIT), str(inner.fileno()),
                    json.dumps(spec)]
         try:
-            # The init's environment is PID 1's, which /proc shows: nothing of the grader's.
             self.process = subprocess.Popen(command, pass_fds=(inner.fileno(),), stdin=subprocess.DEVNULL,
                                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                            start_new_session=True, env=POD_ENVIRONMENT)
+                                            start_new_session=True, env=pod_environment())
         finally:
             inner.close()
         self._reader = threading.Thread(target=self._read, name="pod-control", daemon=True)
@@ -331,8 +342,12 @@ class NamespacePod:
         for name, fd in fds.items():
             names.append(name)
             sent.append(fd)
+        request = {"op": "spawn", "argv": argv, "env": env, "cwd": str(cwd), "fds": names}
+        python = shim_parts(argv)
+        if python:  # the init may fork it from itself instead of starting a new interpreter
+            request["python"] = {"bootstrap": python[0], "argv": python[1]}
         try:
-            reply, _fds = self._request({"op": "spawn", "argv": argv, "env": env, "cwd": str(cwd), "fds": names}, sent)
+            reply, _fds = self._request(request, sent)
         finally:
             for name, (read_end, write_end) in pipes.items():
                 os.close(read_end if name == "stdin" else write_end)

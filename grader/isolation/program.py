@@ -30,6 +30,21 @@ from grader.isolation.capture import BoundedCapture
 from grader.isolation.processes import clean_environment, is_running, launch_here, sweep, user_processes
 
 BOOTSTRAP = Path(__file__).parent / "shim" / "bootstrap.py"
+# -I: nothing from the grader's environment; -S: no .pth processing (the
+# shim adds site-packages itself); -u: unbuffered; -B: no .pyc.  A pod's
+# init runs with the same flags, so a program it forks is the same Python.
+PYTHON_FLAGS = ("-I", "-S", "-u", "-X", "utf8", "-B")
+
+
+def shim_command(script, args=()):
+    """The command line of a student's Python program: the shim, then the script."""
+    return [sys.executable, *PYTHON_FLAGS, str(BOOTSTRAP), str(script), *args]
+
+
+def shim_parts(argv):
+    """(bootstrap, [script, *args]) if ``argv`` is a ``shim_command``, else None."""
+    head = [sys.executable, *PYTHON_FLAGS, str(BOOTSTRAP)]
+    return (str(BOOTSTRAP), list(argv[len(head):])) if list(argv[:len(head)]) == head else None
 
 
 @dataclass(frozen=True)
@@ -122,9 +137,7 @@ class Program:
             config["connect_port"] = self.connect_port
         env = clean_environment(self.token, self.root)
         env["GRADER_SHIM"] = ";".join(f"{key}={value}" for key, value in config.items())
-        # -I: nothing from the grader's environment; -S: no .pth processing
-        # (the shim adds site-packages itself); -u: unbuffered; -B: no .pyc.
-        argv = [sys.executable, "-I", "-S", "-u", "-X", "utf8", "-B", str(BOOTSTRAP), str(self.script), *self.args]
+        argv = shim_command(self.script, self.args)
         try:
             self.proc = self.launcher(argv, env=env, cwd=self.root, stdin=self.want_stdin,
                                       fds={"fd": event_w, "stack_fd": stack_w})

@@ -1,0 +1,154 @@
+"""A pod's init forks a student's Python program from itself: the program must not tell the difference.
+
+Forking saves a new interpreter's start (~45 ms of CPU, dozens of times a
+grading).  Each test starts real programs in a real pod, once forked and
+once started afresh (``GRADER_POD_FORK=0``), and compares what the program
+sees of itself; then the parts where a fork could go wrong on its own: the
+token the sweep looks for, descriptors, capabilities, the exit.
+"""
+
+import ast
+import shutil
+import textwrap
+
+import pytest
+
+from grader.drive.wait import poll_until
+from grader.isolation.namespace import FORK_VAR, NamespacePod, available_tool
+from grader.isolation.processes import sweep
+from grader.isolation.program import shim_command
+
+TOOLS = [tool for tool in ("bwrap", "unshare") if shutil.which(tool)]
+pytestmark = pytest.mark.skipif(available_tool() is None, reason="no namespaces on this machine")
+
+# What a program can see of the Python it runs in and of its process.
+PROBE = """
+    import atexit, os, signal, sys, threading, time
+    facts = {}
+    def environ_token():
+        with open("/proc/self/environ", "rb") as f:
+            return [item.decode() for item in f.read().split(b"\\0") if item.startswith(b"GRADER_POD=")]
+    facts["token shown"] = environ_token() == ["GRADER_POD=" + os.environ["GRADER_POD"]]
+    facts["environ"] = sorted(key for key in os.environ if key != "GRADER_POD")
+    facts["argv"] = [os.path.basename(arg) for arg in sys.argv]
+    facts["path0 is the script's"] = sys.path[0] == os.path.dirname(os.path.realpath(__file__))
+    facts["cwd is the script's"] = os.getcwd() == os.path.dirname(os.path.realpath(__file__))
+    facts["flags"] = [sys.flags.isolated, sys.flags.no_site, sys.flags.utf8_mode, sys.flags.dont_write_bytecode]
+    with open("/proc/self/status") as f:
+        status = dict(line.split(":", 1) for line in f)
+    facts["ids"] = [status["Uid"].split(), status["Gid"].split(), status["Groups"].split()]
+    facts["capabilities"] = [int(status[key], 16) for key in ("CapInh", "CapPrm", "CapEff", "CapAmb")]
+    facts["signals"] = [str(signal.getsignal(sig)) for sig in
+                        (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD, signal.SIGUSR2)]
+    facts["wakeup fd"] = signal.set_wakeup_fd(-1)
+    facts["fds"] = len(os.listdir("/proc/self/fd"))
+    facts["own session"] = os.getsid(0) == os.getpid()
+    facts["main thread"] = [__name__, threading.current_thread() is threading.main_thread(),
+                            threading.active_count()]
+    facts["stdio"] = [sys.stdout.encoding, sys.stdout.errors, sys.stdout.write_through, sys.stdin.errors]
+    try:
+        raise ValueError
+    except ValueError as exc:
+        facts["exception context"] = repr(exc.__context__)
+    print(repr(facts), flush=True)
+    # A non-daemon thread outlives the main one, and atexit runs after it: as in any Python.
+    def late():
+        time.sleep(0.05)
+        print("thread done", flush=True)
+    threading.Thread(target=late).start()
+    atexit.register(lambda: print("atexit", flush=True))
+    sys.exit(3)
+"""
+
+
+def run_in_pod(tmp_path, monkeypatch, tool, code, fork, name="probe.py"):
+    """Start ``code`` in a fresh pod; return (program, exit code, stdout lines, pod token)."""
+    if fork:
+        monkeypatch.delenv(FORK_VAR, raising=False)
+    else:
+        monkeypatch.setenv(FORK_VAR, "0")
+    root = tmp_path / ("forked" if fork else "exec") / "submission"
+    root.mkdir(parents=True)
+    (root / name).write_text(textwrap.dedent(code), encoding="utf-8")
+    pod = NamespacePod({"cpu_seconds": 10}, tmp_path / ("forked" if fork else "exec"), tool)
+    try:
+        program = pod.start(root / name, role="client", root=root)
+        code = program.wait_exit(20)
+        assert program.wait_output_done(10)
+        lines = program.stdout.text().splitlines()
+        return program, code, lines, program.stderr.text()
+    finally:
+        pod.close()
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_a_forked_program_sees_what_a_started_one_sees(tmp_path, monkeypatch, tool):
+    seen = {}
+    for fork in (True, False):
+        _program, code, lines, err = run_in_pod(tmp_path, monkeypatch, tool, PROBE, fork)
+        assert code == 3, err
+        assert lines[1:] == ["thread done", "atexit"], err
+        seen[fork] = ast.literal_eval(lines[0])
+    assert seen[True] == seen[False]
+    assert seen[True]["token shown"] is True
+    assert seen[True]["capabilities"] == [0, 0, 0, 0]
+    assert seen[True]["exception context"] == "None"
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_the_program_is_forked_unless_told_not_to(tmp_path, monkeypatch, tool):
+    code = "import sys\nprint('grader_shim' in sys.modules, 'json' in sys.modules)\n"
+    for fork, expected in ((True, ["True True"]), (False, ["False False"])):
+        _program, exit_code, lines, err = run_in_pod(tmp_path, monkeypatch, tool, code, fork)
+        assert (exit_code, lines) == (0, expected), err
+
+
+def test_the_sweep_finds_a_daemon_of_a_forked_program(tmp_path, monkeypatch):
+    # A double-forked daemon leaves the program's process group and parent; only the token in
+    # its environment (which /proc shows from the process's first memory) leads to it.
+    code = """
+        import os, time
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                time.sleep(60)
+            os._exit(0)
+        os.wait()
+        print(os.environ["GRADER_POD"], flush=True)
+        time.sleep(60)
+    """
+    monkeypatch.delenv(FORK_VAR, raising=False)
+    root = tmp_path / "submission"
+    root.mkdir()
+    (root / "daemon.py").write_text(textwrap.dedent(code), encoding="utf-8")
+    pod = NamespacePod({"cpu_seconds": 10}, tmp_path, available_tool())
+    try:
+        program = pod.start(root / "daemon.py", role="client", root=root)
+        assert poll_until(lambda: program.stdout.text().strip(), 20)
+        token = program.stdout.text().strip()
+        assert token == program.token
+        found = poll_until(lambda: len(sweep(token)) == 2 and sweep(token), 20)
+        assert found, "the daemon was not found by its token"
+        program.stop()
+        assert not sweep(token)
+    finally:
+        pod.close()
+
+
+def test_a_crash_before_the_script_runs_is_an_exit_not_a_second_init(tmp_path, monkeypatch):
+    # A forked child that fails to become the program (here: its folder is gone) must exit,
+    # never return into the init's loop, where it would answer the grader as a second init.
+    monkeypatch.delenv(FORK_VAR, raising=False)
+    root = tmp_path / "submission"
+    root.mkdir()
+    (root / "gone.py").write_text("print('ran')\n", encoding="utf-8")
+    pod = NamespacePod({"cpu_seconds": 10}, tmp_path, available_tool())
+    try:
+        program = pod.launch(shim_command(root / "gone.py"), env={}, cwd=root / "missing", stdin=False, fds={})
+        assert program.wait(20) == 127
+        assert b"cannot start the program" in program.stderr.read()
+        # The init still answers, and only once: a second program starts and ends normally.
+        again = pod.start(root / "gone.py", role="client", root=root)
+        assert again.wait_exit(20) == 0
+    finally:
+        pod.close()
