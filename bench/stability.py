@@ -92,18 +92,24 @@ def main():
         for burner in burners:
             burner.start()
         done = defaultdict(list)
+        pool = concurrent.futures.ThreadPoolExecutor(args.parallel)
         try:
-            with concurrent.futures.ThreadPoolExecutor(args.parallel) as pool:
-                futures = {pool.submit(grade, target, Path(scratch) / f"{target.kind}-{index}-{run}", args.timeout):
-                           target for index, (run, target) in enumerate(jobs)}
-                remaining = Counter(target.name for _run, target in jobs)
-                for future in concurrent.futures.as_completed(futures):
-                    target = futures[future]
-                    done[target.name].append(future.result())
-                    remaining[target.name] -= 1
-                    if remaining[target.name] == 0:  # a target's lines as soon as its last run is in
-                        print("\n".join(report(target, done[target.name])), flush=True)
+            futures = {pool.submit(grade, target, Path(scratch) / f"{target.kind}-{index}-{run}", args.timeout):
+                       target for index, (run, target) in enumerate(jobs)}
+            remaining = Counter(target.name for _run, target in jobs)
+            for future in concurrent.futures.as_completed(futures):
+                target = futures[future]
+                done[target.name].append(future.result())
+                remaining[target.name] -= 1
+                if remaining[target.name] == 0:  # a target's lines as soon as its last run is in
+                    print("\n".join(report(target, done[target.name])), flush=True)
+        except KeyboardInterrupt:
+            # Ctrl-C: no new grading starts; the running ones end (each bounded by --timeout).
+            print("interrupted: waiting for the gradings under way", file=sys.stderr, flush=True)
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
         finally:
+            pool.shutdown(wait=True)
             for burner in burners:
                 burner.terminate()
             for burner in burners:

@@ -105,7 +105,8 @@ RACY = {("late_leave_notice", "server.survives_leave"): {"passed", F}}
 MESSAGES = {
     ("syntax_error", "server.starts"): [r"SyntaxError", r"server\.py:\d+"],
     # The server's stdin is open and silent (a TA's terminal): it waits in input(), named with its line.
-    ("never_listens", "server.starts"): [r"never listen\(\)", r"server\.py:\d+ in <module>\(\): input\("],
+    ("never_listens", "server.starts"): [r"never listen\(\)", r"server\.py:\d+ in <module>\(\): input\(",
+                                        r"and never would"],  # decided on evidence, not at the deadline
     ("bind_no_listen", "server.starts"): [r"never\b.*\blisten\(\)"],
     ("crash_on_disconnect", "server.leave_reset"): [r"(ConnectionResetError|BrokenPipeError).*server\.py:\d+"],
     ("crash_on_disconnect", "server.survives_leave"): [r"(ConnectionResetError|BrokenPipeError).*server\.py:\d+"],

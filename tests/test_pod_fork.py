@@ -152,3 +152,23 @@ def test_a_crash_before_the_script_runs_is_an_exit_not_a_second_init(tmp_path, m
         assert again.wait_exit(20) == 0
     finally:
         pod.close()
+
+
+def test_programs_that_end_at_once_are_still_found_and_their_codes_read(tmp_path, monkeypatch):
+    # A forked program that ends within a millisecond (a SyntaxError, an exit on line 1) was
+    # reaped before the grader had found it from outside: "cannot find the pod's process".
+    monkeypatch.delenv(FORK_VAR, raising=False)
+    root = tmp_path / "submission"
+    root.mkdir()
+    (root / "quits.py").write_text("raise SystemExit(5)\n", encoding="utf-8")
+    (root / "broken.py").write_text("def (\n", encoding="utf-8")
+    pod = NamespacePod({"cpu_seconds": 10}, tmp_path, available_tool())
+    try:
+        for _ in range(10):
+            assert pod.start(root / "quits.py", role="client", root=root).wait_exit(20) == 5
+            broken = pod.start(root / "broken.py", role="client", root=root)
+            assert broken.wait_exit(20) == 1
+            assert broken.wait_output_done(10)
+            assert [event["type"] for event in broken.events_of("crash")] == ["SyntaxError"]
+    finally:
+        pod.close()

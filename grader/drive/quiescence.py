@@ -177,3 +177,8 @@ class Stillness:
             return False
         settled, self.last = self.last == tokens, tokens
         return settled
+
+
+def stillness_of(program):
+    """A Stillness of ``program`` alone, with nothing it wrote left unread on our side (its events included)."""
+    return Stillness([(program, ())], also=lambda: program.output_pending() == 0)

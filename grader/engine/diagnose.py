@@ -88,13 +88,17 @@ def startup_failure(failure, timeout):
         return CheckFailed(message, expected=_("the server listens within {s} s").format(s=timeout),
                            received=trim(stderr_tail, 1500), waited_s=failure.waited_s, complete=True,
                            hint=_("A server must keep running: call listen() and loop on accept()."))
-    # Time ran out: say what the server was doing instead of listening.
-    parts = [_("The server did not start listening within {s} s.").format(s=timeout)]
+    # Blocked for good, or time ran out: say what the server was doing instead of listening.
+    if failure.reason == "blocked":
+        parts = [_("The server did not start listening, and never would: every thread of it was waiting for "
+                   "something that nothing was going to send.")]
+    else:
+        parts = [_("The server did not start listening within {s} s.").format(s=timeout)]
     if program.events_of("bind"):
         bind = program.events_of("bind")[-1]
         parts.append(_("It called bind() at {where} but never listen().").format(where=bind.get("where") or "?"))
     cpu = program.cpu_seconds()
-    if cpu > 0.25 * failure.waited_s:  # a quarter of a core: a busy loop even on a loaded machine
+    if failure.reason != "blocked" and cpu > 0.25 * failure.waited_s:  # a quarter of a core: a busy loop
         parts.append(_("Meanwhile it used {cpu:.1f} s of CPU in {s:.1f} s: a busy loop before listen()?").format(
             cpu=cpu, s=failure.waited_s))
     for thread in stuck_frames(program.stacks(), program.root)[:1]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from _pytest.runner import runtestprotocol
 
+from grader.drive.quiescence import stillness_of
 from grader.drive.transcript import Transcript
 from grader.engine import diagnose, runnable
 from grader.engine.dependencies import blocker, skip_message
@@ -392,7 +393,7 @@ def server(grading, pod, transcript, request):
         transcript.add("server", "stdout", program.stdout.text())
     timeout = grading.lab.timeout("startup")
     try:
-        listening = program.wait_listening(timeout)
+        listening = program.wait_listening(timeout, settled=stillness_of(program))
     except StartupFailed as failure:
         grading.observe(program)
         marker = request.node.get_closest_marker("check")

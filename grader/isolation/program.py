@@ -72,7 +72,7 @@ class Server:
 
 
 class StartupFailed(Exception):
-    """The program did not start listening; ``reason`` is exited, timeout, crashed or daemonized."""
+    """The program did not start listening; ``reason`` is exited, timeout, blocked, crashed or daemonized."""
 
     def __init__(self, reason, program, waited_s):
         super().__init__(reason)
@@ -291,8 +291,14 @@ class Program:
         with self._cond:
             return [e for e in self.events if e.get("ev") == kind]
 
-    def wait_listening(self, timeout):
-        """Wait for the shim's listen event (TCP listen(), or a UDP server's bind()); raise StartupFailed if none."""
+    def wait_listening(self, timeout, settled=None, recheck=0.02):
+        """Wait for the shim's listen event (TCP listen(), or a UDP server's bind()); raise StartupFailed if none.
+
+        ``settled`` (optional, as for ``wait_exit``) ends the wait once the
+        program cannot act by itself any more (every thread blocked for good,
+        its events all read) and has not listened: it never will (reason
+        "blocked").  The deadline is the bound for programs that never settle.
+        """
         deadline = Deadline(timeout)
         with self._cond:
             while True:
@@ -306,7 +312,16 @@ class Program:
                     break
                 if deadline.expired():
                     raise StartupFailed("timeout", self, deadline.elapsed())
-                self._cond.wait(deadline.remaining())
+                self._cond.wait(min(deadline.remaining(), recheck) if settled else deadline.remaining())
+                if settled is not None and self.exit_code is None:
+                    self._cond.release()
+                    try:
+                        stop = settled()
+                    finally:
+                        self._cond.acquire()
+                    listened = any(e.get("ev") == "listen" and "child" not in e for e in self.events)
+                    if stop and not listened and self.exit_code is None and not self._ended_unreported():
+                        raise StartupFailed("blocked", self, deadline.elapsed())
         # It exited: its last events (a crash report) may still be in the pipe.
         self.wait_output_done(1.0)
         with self._cond:

@@ -16,6 +16,7 @@ reference server, and is scored out of lab.toml's ``[udp]`` points.
 
 import pytest
 
+from grader.drive.quiescence import stillness_of
 from grader.drive.transcript import Transcript
 from grader.engine import diagnose, runnable
 from grader.engine.plugin import skip, transcribe_output
@@ -108,7 +109,8 @@ def _decide(grading):
         pod = grading.take_pod()
         puppets = None
         try:
-            listening = pod.server_program.wait_listening(grading.lab.timeout("startup"))
+            listening = pod.server_program.wait_listening(grading.lab.timeout("startup"),
+                                                          settled=stillness_of(pod.server_program))
             puppets = _puppet_chat(grading, Server(pod.server_program, listening), pod, Transcript(), lambda p: None)
             ok, why = probe_puppets(puppets)
             grading.memo["asks_first"] = puppets.asks_first
@@ -243,7 +245,7 @@ def client_session(grading, pod, transcript, programs, peer_names, graded_by, re
     programs(program)
     program.on_output = transcribe_output(transcript, "server")
     try:
-        listening = program.wait_listening(startup)
+        listening = program.wait_listening(startup, settled=stillness_of(program))
     except StartupFailed as failure:
         raise diagnose.startup_failure(failure, startup) from None
     server = Server(program, listening)

@@ -1,0 +1,84 @@
+"""A server that will never listen is known as soon as it is blocked for good, not at the startup bound.
+
+Real programs under the real shim (process isolation: no pod needed), each
+waited for with ``wait_listening(settled=stillness_of(program))``: one that
+waits in ``input()`` fails as "blocked"; ones that listen late, after a
+sleep or once another thread wakes them, are not judged before they do.
+"""
+
+import platform
+import sys
+import textwrap
+
+import pytest
+
+from grader.drive.quiescence import stillness_of
+from grader.isolation.program import Program, StartupFailed
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux") or platform.machine() not in ("x86_64", "aarch64"),
+                                reason="stillness is read from Linux's /proc")
+
+BOUND = 60  # far beyond any of these programs' own timing: only evidence may end the waits early
+
+
+def server(tmp_path, code):
+    script = tmp_path / "server.py"
+    script.write_text(textwrap.dedent(code), encoding="utf-8")
+    return Program(script, role="server", root=tmp_path, token=f"startup-{tmp_path.name}", limits={}).start()
+
+
+def wait(program):
+    try:
+        return program.wait_listening(BOUND, settled=stillness_of(program))
+    finally:
+        program.stop()
+
+
+def test_a_server_waiting_in_input_before_listen_is_blocked(tmp_path):
+    program = server(tmp_path, """
+        import socket
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 9090))
+        input("Press Enter to start")
+        sock.listen()
+    """)
+    with pytest.raises(StartupFailed) as failed:
+        wait(program)
+    assert failed.value.reason == "blocked"
+    assert failed.value.waited_s < BOUND
+
+
+@pytest.mark.parametrize("code", [
+    # Sleeps, then listens: a sleeper is waited for.
+    """
+        import socket, time
+        time.sleep(0.3)
+        sock = socket.socket(); sock.bind(("127.0.0.1", 9090)); sock.listen()
+        input()
+    """,
+    # The main thread is blocked on an event (for good, by itself) that another thread sets later.
+    """
+        import socket, threading, time
+        ready = threading.Event()
+        def later():
+            time.sleep(0.3)
+            ready.set()
+        threading.Thread(target=later).start()
+        ready.wait()
+        sock = socket.socket(); sock.bind(("127.0.0.1", 9090)); sock.listen()
+        input()
+    """,
+    # Blocked reading its keyboard while a thread listens a moment later.
+    """
+        import socket, threading, time
+        def serve():
+            time.sleep(0.3)
+            sock = socket.socket(); sock.bind(("127.0.0.1", 9090)); sock.listen()
+            sock.accept()
+        threading.Thread(target=serve).start()
+        input()
+    """,
+], ids=["sleep then listen", "woken by a thread", "a thread listens"])
+def test_a_server_that_listens_late_is_not_judged_before(tmp_path, code):
+    listening = wait(server(tmp_path, code))
+    assert listening.port > 0
