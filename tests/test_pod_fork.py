@@ -129,6 +129,9 @@ def test_the_sweep_finds_a_daemon_of_a_forked_program(tmp_path, monkeypatch):
         assert token == program.token
         found = poll_until(lambda: len(sweep(token)) == 2 and sweep(token), 20)
         assert found, "the daemon was not found by its token"
+        # Re-parented to the pod's init, it is among the pod's processes: the program's own sweep looks only there.
+        assert {p.pid for p in sweep(token, among=pod.processes)} == {p.pid for p in found}
+        assert program.sweep_among == pod.processes
         program.stop()
         assert not sweep(token)
     finally:

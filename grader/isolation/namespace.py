@@ -35,7 +35,7 @@ from pathlib import Path
 import psutil
 
 from grader.drive.wait import Deadline, poll_until
-from grader.isolation.processes import TOKEN_VAR, sweep
+from grader.isolation.processes import TOKEN_VAR, descendants, sweep
 from grader.isolation.program import PYTHON_FLAGS, Program, shim_parts
 
 POD_INIT = Path(__file__).parent / "shim" / "pod_init.py"
@@ -371,22 +371,20 @@ class NamespacePod:
         return RemoteProcess(self, reply["id"], host_pid, stdin_file,
                              open(pipes["stdout"][0], "rb", buffering=0), open(pipes["stderr"][0], "rb", buffering=0))
 
+    def processes(self):
+        """The pids of the pod's processes (as the grader sees them): the tool's, the init's and all below."""
+        return descendants(self.process.pid)
+
     def _host_pid(self, inner_pid):
         """The grader's pid for the pod's ``inner_pid`` (NSpid in /proc/PID/status)."""
 
         def find():
-            queue = [self.process.pid]
-            while queue:
-                pid = queue.pop()
+            for pid in self.processes()[1:]:
                 try:
                     with open(f"/proc/{pid}/status") as f:
                         for line in f:
-                            if (line.startswith("NSpid:") and int(line.split()[-1]) == inner_pid
-                                    and pid != self.process.pid):
+                            if line.startswith("NSpid:") and int(line.split()[-1]) == inner_pid:
                                 return pid
-                    for task in os.listdir(f"/proc/{pid}/task"):
-                        with open(f"/proc/{pid}/task/{task}/children") as f:
-                            queue.extend(int(child) for child in f.read().split())
                 except (OSError, ValueError):
                     continue
             return None
@@ -401,7 +399,7 @@ class NamespacePod:
             _give(root, *self.run_as)
         token = f"{self.token}-{len(self.programs)}"
         program = Program(script, role=role, root=root, token=token, limits=self.limits, launcher=self.launch,
-                          **options)
+                          sweep_among=self.processes, **options)
         self.programs.append(program)
         return program.start()
 

@@ -43,16 +43,20 @@ def launch_here(argv, *, env, cwd, stdin, fds):
     )
 
 
-def sweep(token, prefix=False):
+def sweep(token, prefix=False, among=None):
     """Live processes carrying the pod's token in their environment.
 
     A double-forked daemon leaves the process group and is re-parented to
     init, so neither killpg nor a walk of children finds it; it does keep the
-    environment it inherited.
+    environment it inherited.  ``among`` (a callable returning pids) limits
+    the search: in a pod every process descends from the pod's init, where
+    a daemon is re-parented, so there is no need to read the environment of
+    every process on the machine (a few hundred, at every program's end).
     """
     found = []
     me = os.getpid()
-    for process in psutil.process_iter():
+    candidates = psutil.process_iter() if among is None else _processes(among())
+    for process in candidates:
         if process.pid == me:
             continue
         try:
@@ -61,6 +65,29 @@ def sweep(token, prefix=False):
             if mine and process.status() != psutil.STATUS_ZOMBIE:
                 found.append(process)
         except psutil.Error:
+            continue
+    return found
+
+
+def _processes(pids):
+    for pid in pids:
+        try:
+            yield psutil.Process(pid)
+        except psutil.Error:
+            continue
+
+
+def descendants(root):
+    """``root`` and every process below it, from /proc's children lists (one read per thread)."""
+    found, queue = [], [root]
+    while queue:
+        pid = queue.pop()
+        found.append(pid)
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as f:
+                    queue.extend(int(child) for child in f.read().split())
+        except (OSError, ValueError):
             continue
     return found
 

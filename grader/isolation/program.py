@@ -90,8 +90,9 @@ class Program:
     """One running student program (the server, or the client) and what it reported."""
 
     def __init__(self, script, *, role, root, token, limits, args=(), connect_port=None, stdin=False,
-                 launcher=None):
+                 launcher=None, sweep_among=None):
         self.launcher = launcher or launch_here
+        self.sweep_among = sweep_among  # where its escaped daemons can be (see processes.sweep); None: anywhere
         self.script = Path(script)
         self.role = role
         self.root = Path(root)
@@ -580,7 +581,7 @@ class Program:
             pass
         targets = set(self._known_pids)
         if sweep_token:
-            targets.update(process.pid for process in sweep(self.token))
+            targets.update(process.pid for process in sweep(self.token, among=self.sweep_among))
         for pid in targets:
             try:
                 os.kill(pid, sig)
@@ -590,5 +591,5 @@ class Program:
     def _survivors(self, sweep_token):
         alive = [pid for pid in self._known_pids if is_running(pid)]
         if sweep_token:
-            alive += [process.pid for process in sweep(self.token) if process.pid not in alive]
+            alive += [process.pid for process in sweep(self.token, among=self.sweep_among) if process.pid not in alive]
         return alive
