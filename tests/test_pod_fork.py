@@ -175,3 +175,38 @@ def test_programs_that_end_at_once_are_still_found_and_their_codes_read(tmp_path
             assert [event["type"] for event in broken.events_of("crash")] == ["SyntaxError"]
     finally:
         pod.close()
+
+
+def test_a_program_is_past_its_gate_when_its_start_returns(tmp_path, monkeypatch):
+    # At its gate a forked program waits in a read, which from outside looks like a program
+    # blocked for good.  On a busy machine the init took a while to open the gate, and a
+    # server that was about to listen was judged "blocked, and never would listen".  Here the
+    # init is stopped for a moment just as the grader lets the program go.
+    import signal
+    import threading
+
+    import psutil
+
+    from grader.drive.quiescence import stillness_of
+
+    monkeypatch.delenv(FORK_VAR, raising=False)
+    root = tmp_path / "submission"
+    root.mkdir()
+    (root / "server.py").write_text("import socket\nsock = socket.socket()\nsock.bind(('127.0.0.1', 9090))\n"
+                                    "sock.listen()\ninput()\n", encoding="utf-8")
+    pod = NamespacePod({"cpu_seconds": 10}, tmp_path, available_tool())
+    found = pod._host_pid
+
+    def found_then_init_stopped(inner_pid):
+        pid = found(inner_pid)
+        [init] = psutil.Process(pod.process.pid).children()  # bubblewrap's or unshare's only child
+        init.send_signal(signal.SIGSTOP)
+        threading.Timer(0.3, init.send_signal, (signal.SIGCONT,)).start()
+        return pid
+
+    monkeypatch.setattr(pod, "_host_pid", found_then_init_stopped)
+    try:
+        program = pod.start(root / "server.py", role="server", root=root)
+        assert program.wait_listening(20, settled=stillness_of(program)).port > 0
+    finally:
+        pod.close()

@@ -288,13 +288,6 @@ class NamespacePod:
                     self._replies[message["id"]] = (message, fds)
                 self._cond.notify_all()
 
-    def _tell(self, message):
-        """A message that has no answer."""
-        try:
-            self.control.send(json.dumps(message).encode())
-        except OSError as exc:
-            raise PodError(f"the pod is gone ({exc})") from None
-
     def _request(self, message, fds=(), timeout=10.0):
         with self._cond:
             self._next_id += 1
@@ -366,7 +359,7 @@ class NamespacePod:
             host_pid = self._host_pid(reply["pid"])
         finally:
             if python:  # a forked program waits until we have found it (see pod_init.fork_python)
-                self._tell({"op": "go", "spawn": reply["id"]})
+                self._request({"op": "go", "spawn": reply["id"]})
         stdin_file = open(pipes["stdin"][1], "wb", buffering=0) if stdin else None
         return RemoteProcess(self, reply["id"], host_pid, stdin_file,
                              open(pipes["stdout"][0], "rb", buffering=0), open(pipes["stderr"][0], "rb", buffering=0))

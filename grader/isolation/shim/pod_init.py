@@ -18,7 +18,7 @@ descriptors attached where it needs them:
   namespace and send it back: that is how the grader's robots reach a
   server that nothing outside the pod can reach.
 * ``go``: the grader has found a forked program (``spawn`` of a
-  ``python`` request) from outside: let it run.
+  ``python`` request) from outside: let it run; answer ``gone`` once it does.
 * ``datagram``: a UDP socket bound to host:port inside the pod (port 0: any
   free one), sent back likewise: a datagram robot's address in the pod.
 
@@ -349,9 +349,12 @@ class Init:
         opener = self.gates.pop(request["spawn"], None)
         if opener is not None:
             try:
-                os.write(opener, b"g")
+                os.write(opener, b"g")  # wakes the child now: from here on it runs, it does not wait
             finally:
                 os.close(opener)
+        # Answered only once the gate is open: until then the child waits in
+        # a read that looks, from outside, like a program blocked for good.
+        self.reply({"op": "gone", "id": request["id"]})
 
     def _become_program(self, request, received, env, passed):
         os.setsid()
