@@ -18,12 +18,14 @@ import sys
 import time
 from urllib.parse import quote
 
+import psutil
 import pytest
 
 from batch_class import CHECKS, full_class, reference_folder, server_folder, small_class
 from conftest import ROOT, grade, run_grader
 from grader.batch.entries import list_entries
 from grader.batch.resolve import resolve
+from grader.drive.wait import poll_until
 from grader.isolation.namespace import available_tool
 from grader.model.lab import load_lab
 
@@ -198,8 +200,16 @@ def test_shards_merged_equal_one_unsharded_run(tmp_path):
 # ------------------------------------------------------------ stopping the batch
 def _slow_class(root, count=3):
     root.mkdir()
-    for i in range(count):  # the leave checks wait out their deadlines: seconds each
-        server_folder("no_leave_notice", root / f"student{i}")
+    for i in range(count):  # a server that never settles: its waits end at their bounds, many seconds each
+        server_folder("sleepy_join_notice", root / f"student{i}")
+
+
+def _recorded(out, name):
+    """Whether the gradebook already holds an outcome for ``name`` (False while it does not exist yet)."""
+    try:
+        return gradebook_rows(out).get(name, {}).get("status") is not None
+    except sqlite3.Error:
+        return False
 
 
 @pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "SIGINT twice, process groups"])
@@ -214,7 +224,13 @@ def test_interrupt_keeps_what_is_done_and_leaves_nothing(tmp_path, how):
                                 "--workers", "2", "--isolation", isolation,
                                 *(["--unsafe"] if isolation == "process" else [])], cwd=ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
-    time.sleep(2.5)  # into the middle of the gradings
+    # Into the middle of the gradings: once the empty entry is recorded and gradings run (on a
+    # busy machine, a fixed delay can end before the CLI has even been imported).
+    batch_process = psutil.Process(process.pid)
+    under_way = poll_until(lambda: process.poll() is not None or (_recorded(out, "empty") and batch_process.children()),
+                           60)
+    assert under_way and process.poll() is None, "the batch never got under way"
+    time.sleep(0.5)
     process.send_signal(signal.SIGTERM if how == "SIGTERM" else signal.SIGINT)
     if "twice" in how:
         time.sleep(0.3)
