@@ -82,3 +82,24 @@ def test_a_server_waiting_in_input_before_listen_is_blocked(tmp_path):
 def test_a_server_that_listens_late_is_not_judged_before(tmp_path, code):
     listening = wait(server(tmp_path, code))
     assert listening.port > 0
+
+
+@pytest.mark.parametrize("loop, busy", [("pass", True), ("time.sleep(0.05)", False)], ids=["spins", "sleeps"])
+def test_a_busy_loop_before_listen_is_named_by_thread_states_not_cpu_seconds(tmp_path, loop, busy):
+    # On a busy machine a spinning server got less than a quarter of a core, and the message
+    # lost its "busy loop"; a server that sleeps in its loop must never get it.
+    from grader.engine.diagnose import startup_failure
+
+    program = server(tmp_path, f"""
+        import time
+        while True:
+            {loop}
+    """)
+    try:
+        with pytest.raises(StartupFailed) as failed:
+            program.wait_listening(1.0, settled=stillness_of(program))
+        assert failed.value.reason == "timeout"
+        message = str(startup_failure(failed.value, 1.0))
+    finally:
+        program.stop()
+    assert ("a busy loop before listen()" in message) is busy, message

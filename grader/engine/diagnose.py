@@ -49,6 +49,9 @@ def stuck_frames(stacks, root):
     return [t for t in found if t["where"]]
 
 
+SPIN_WINDOW_S = 0.15  # as the chat lab's [spin] window: long enough for a busy thread to show at most samples
+
+
 def startup_failure(failure, timeout):
     """The CheckFailed for a server that did not start listening."""
     program = failure.program
@@ -97,10 +100,11 @@ def startup_failure(failure, timeout):
     if program.events_of("bind"):
         bind = program.events_of("bind")[-1]
         parts.append(_("It called bind() at {where} but never listen().").format(where=bind.get("where") or "?"))
-    cpu = program.cpu_seconds()
-    if failure.reason != "blocked" and cpu > 0.25 * failure.waited_s:  # a quarter of a core: a busy loop
+    # A busy loop by thread states (busy at most samples, however loaded the machine), not by its CPU
+    # seconds: on a busy machine a spinning server got less than a quarter of a core.
+    if failure.reason == "timeout" and program.alive() and program.busiest_thread(SPIN_WINDOW_S)[0] > 0.5:
         parts.append(_("Meanwhile it used {cpu:.1f} s of CPU in {s:.1f} s: a busy loop before listen()?").format(
-            cpu=cpu, s=failure.waited_s))
+            cpu=program.cpu_seconds(), s=failure.waited_s))
     for thread in stuck_frames(program.stacks(), program.root)[:1]:
         line = _source_line(program, thread["where"])
         parts.append(_("It was at {where} in {func}(){line}.").format(
