@@ -27,7 +27,7 @@ import psutil
 from grader.drive.wait import Deadline, poll_until
 from grader.isolation import procfs
 from grader.isolation.capture import BoundedCapture
-from grader.isolation.processes import clean_environment, is_running, launch_here, sweep, user_processes
+from grader.isolation.processes import clean_environment, descendants, is_running, launch_here, sweep, user_processes
 
 BOOTSTRAP = Path(__file__).parent / "shim" / "bootstrap.py"
 # -I: nothing from the grader's environment; -S: no .pth processing (the
@@ -315,11 +315,7 @@ class Program:
                     raise StartupFailed("timeout", self, deadline.elapsed())
                 self._cond.wait(min(deadline.remaining(), recheck) if settled else deadline.remaining())
                 if settled is not None and self.exit_code is None:
-                    self._cond.release()
-                    try:
-                        stop = settled()
-                    finally:
-                        self._cond.acquire()
+                    stop = self._unlocked(settled)
                     listened = any(e.get("ev") == "listen" and "child" not in e for e in self.events)
                     if stop and not listened and self.exit_code is None and not self._ended_unreported():
                         raise StartupFailed("blocked", self, deadline.elapsed())
@@ -331,6 +327,14 @@ class Program:
                 raise StartupFailed("daemonized", self, deadline.elapsed())
             reason = "crashed" if any(e.get("ev") == "crash" for e in self.events) else "exited"
         raise StartupFailed(reason, self, deadline.elapsed())
+
+    def _unlocked(self, settled, nothing_pending=False):
+        """``settled()`` (and, if asked, no output pending), with our lock released: our readers need it meanwhile."""
+        self._cond.release()
+        try:
+            return settled() and not (nothing_pending and self.output_pending())
+        finally:
+            self._cond.acquire()
 
     def wait_exit(self, timeout, settled=None, recheck=0.02):
         """Wait until the main process exits; return its exit code or None.
@@ -345,11 +349,7 @@ class Program:
             while self.exit_code is None and not deadline.expired():
                 self._cond.wait(min(deadline.remaining(), recheck) if settled else deadline.remaining())
                 if settled is not None and self.exit_code is None:
-                    self._cond.release()
-                    try:
-                        stop = settled()
-                    finally:
-                        self._cond.acquire()
+                    stop = self._unlocked(settled)
                     if stop and self.exit_code is None and not self._ended_unreported():
                         break
             return self.exit_code
@@ -380,11 +380,7 @@ class Program:
                     break
                 self._cond.wait(min(deadline.remaining(), recheck) if settled else deadline.remaining())
                 if settled is not None and self.read_from.get(peer_port, 0) < count:
-                    self._cond.release()
-                    try:
-                        stop = settled() and not self.output_pending()
-                    finally:
-                        self._cond.acquire()
+                    stop = self._unlocked(settled, nothing_pending=True)
                     if stop and self.read_from.get(peer_port, 0) < count:
                         break
             else:
@@ -395,16 +391,7 @@ class Program:
         """The main process and its descendants, from /proc's children lists (cheap)."""
         if self.proc is None:
             return []
-        found, queue = [], [self.proc.pid]
-        while queue:
-            pid = queue.pop()
-            found.append(pid)
-            try:
-                for task in os.listdir(f"/proc/{pid}/task"):
-                    with open(f"/proc/{pid}/task/{task}/children") as f:
-                        queue.extend(int(child) for child in f.read().split())
-            except OSError:
-                continue
+        found = descendants(self.proc.pid)
         self._known_pids.update(found)
         return found
 
@@ -431,11 +418,7 @@ class Program:
                     return False
                 self._cond.wait(min(deadline.remaining(), recheck) if settled else deadline.remaining())
                 if settled is not None and sum(1 for e in self.events if e.get("ev") == kind) <= count:
-                    self._cond.release()
-                    try:
-                        stop = settled() and not self.output_pending()
-                    finally:
-                        self._cond.acquire()
+                    stop = self._unlocked(settled, nothing_pending=True)
                     if stop and sum(1 for e in self.events if e.get("ev") == kind) <= count:
                         return False
             return True
