@@ -9,10 +9,14 @@ token the sweep looks for, descriptors, capabilities, the exit.
 
 import ast
 import shutil
+import signal
 import textwrap
+import threading
 
+import psutil
 import pytest
 
+from grader.drive.quiescence import stillness_of
 from grader.drive.wait import poll_until
 from grader.isolation.namespace import FORK_VAR, NamespacePod, available_tool
 from grader.isolation.processes import sweep
@@ -61,6 +65,17 @@ PROBE = """
 """
 
 
+@pytest.fixture
+def forking_pod(tmp_path, monkeypatch):
+    """(a pod whose init forks the programs, the empty submission folder they run in)."""
+    monkeypatch.delenv(FORK_VAR, raising=False)
+    root = tmp_path / "submission"
+    root.mkdir()
+    pod = NamespacePod({"cpu_seconds": 10}, tmp_path, available_tool())
+    yield pod, root
+    pod.close()
+
+
 def run_in_pod(tmp_path, monkeypatch, tool, code, fork, name="probe.py"):
     """Start ``code`` in a fresh pod; return (program, exit code, stdout lines, pod token)."""
     if fork:
@@ -103,7 +118,7 @@ def test_the_program_is_forked_unless_told_not_to(tmp_path, monkeypatch, tool):
         assert (exit_code, lines) == (0, expected), err
 
 
-def test_the_sweep_finds_a_daemon_of_a_forked_program(tmp_path, monkeypatch):
+def test_the_sweep_finds_a_daemon_of_a_forked_program(forking_pod):
     # A double-forked daemon leaves the program's process group and parent; only the token in
     # its environment (which /proc shows from the process's first memory) leads to it.
     code = """
@@ -117,84 +132,56 @@ def test_the_sweep_finds_a_daemon_of_a_forked_program(tmp_path, monkeypatch):
         print(os.environ["GRADER_POD"], flush=True)
         time.sleep(60)
     """
-    monkeypatch.delenv(FORK_VAR, raising=False)
-    root = tmp_path / "submission"
-    root.mkdir()
+    pod, root = forking_pod
     (root / "daemon.py").write_text(textwrap.dedent(code), encoding="utf-8")
-    pod = NamespacePod({"cpu_seconds": 10}, tmp_path, available_tool())
-    try:
-        program = pod.start(root / "daemon.py", role="client", root=root)
-        assert poll_until(lambda: program.stdout.text().strip(), 20)
-        token = program.stdout.text().strip()
-        assert token == program.token
-        found = poll_until(lambda: len(sweep(token)) == 2 and sweep(token), 20)
-        assert found, "the daemon was not found by its token"
-        # Re-parented to the pod's init, it is among the pod's processes: the program's own sweep looks only there.
-        assert {p.pid for p in sweep(token, among=pod.processes)} == {p.pid for p in found}
-        assert program.sweep_among == pod.processes
-        program.stop()
-        assert not sweep(token)
-    finally:
-        pod.close()
+    program = pod.start(root / "daemon.py", role="client", root=root)
+    assert poll_until(lambda: program.stdout.text().strip(), 20)
+    token = program.stdout.text().strip()
+    assert token == program.token
+    found = poll_until(lambda: len(sweep(token)) == 2 and sweep(token), 20)
+    assert found, "the daemon was not found by its token"
+    # Re-parented to the pod's init, it is among the pod's processes: the program's own sweep looks only there.
+    assert {p.pid for p in sweep(token, among=pod.processes)} == {p.pid for p in found}
+    assert program.sweep_among == pod.processes
+    program.stop()
+    assert not sweep(token)
 
 
-def test_a_crash_before_the_script_runs_is_an_exit_not_a_second_init(tmp_path, monkeypatch):
+def test_a_crash_before_the_script_runs_is_an_exit_not_a_second_init(forking_pod):
     # A forked child that fails to become the program (here: its folder is gone) must exit,
     # never return into the init's loop, where it would answer the grader as a second init.
-    monkeypatch.delenv(FORK_VAR, raising=False)
-    root = tmp_path / "submission"
-    root.mkdir()
+    pod, root = forking_pod
     (root / "gone.py").write_text("print('ran')\n", encoding="utf-8")
-    pod = NamespacePod({"cpu_seconds": 10}, tmp_path, available_tool())
-    try:
-        program = pod.launch(shim_command(root / "gone.py"), env={}, cwd=root / "missing", stdin=False, fds={})
-        assert program.wait(20) == 127
-        assert b"cannot start the program" in program.stderr.read()
-        # The init still answers, and only once: a second program starts and ends normally.
-        again = pod.start(root / "gone.py", role="client", root=root)
-        assert again.wait_exit(20) == 0
-    finally:
-        pod.close()
+    program = pod.launch(shim_command(root / "gone.py"), env={}, cwd=root / "missing", stdin=False, fds={})
+    assert program.wait(20) == 127
+    assert b"cannot start the program" in program.stderr.read()
+    # The init still answers, and only once: a second program starts and ends normally.
+    again = pod.start(root / "gone.py", role="client", root=root)
+    assert again.wait_exit(20) == 0
 
 
-def test_programs_that_end_at_once_are_still_found_and_their_codes_read(tmp_path, monkeypatch):
+def test_programs_that_end_at_once_are_still_found_and_their_codes_read(forking_pod):
     # A forked program that ends within a millisecond (a SyntaxError, an exit on line 1) was
     # reaped before the grader had found it from outside: "cannot find the pod's process".
-    monkeypatch.delenv(FORK_VAR, raising=False)
-    root = tmp_path / "submission"
-    root.mkdir()
+    pod, root = forking_pod
     (root / "quits.py").write_text("raise SystemExit(5)\n", encoding="utf-8")
     (root / "broken.py").write_text("def (\n", encoding="utf-8")
-    pod = NamespacePod({"cpu_seconds": 10}, tmp_path, available_tool())
-    try:
-        for _ in range(10):
-            assert pod.start(root / "quits.py", role="client", root=root).wait_exit(20) == 5
-            broken = pod.start(root / "broken.py", role="client", root=root)
-            assert broken.wait_exit(20) == 1
-            assert broken.wait_output_done(10)
-            assert [event["type"] for event in broken.events_of("crash")] == ["SyntaxError"]
-    finally:
-        pod.close()
+    for _ in range(10):
+        assert pod.start(root / "quits.py", role="client", root=root).wait_exit(20) == 5
+        broken = pod.start(root / "broken.py", role="client", root=root)
+        assert broken.wait_exit(20) == 1
+        assert broken.wait_output_done(10)
+        assert [event["type"] for event in broken.events_of("crash")] == ["SyntaxError"]
 
 
-def test_a_program_is_past_its_gate_when_its_start_returns(tmp_path, monkeypatch):
+def test_a_program_is_past_its_gate_when_its_start_returns(forking_pod, monkeypatch):
     # At its gate a forked program waits in a read, which from outside looks like a program
     # blocked for good.  On a busy machine the init took a while to open the gate, and a
     # server that was about to listen was judged "blocked, and never would listen".  Here the
     # init is stopped for a moment just as the grader lets the program go.
-    import signal
-    import threading
-
-    import psutil
-
-    from grader.drive.quiescence import stillness_of
-
-    monkeypatch.delenv(FORK_VAR, raising=False)
-    root = tmp_path / "submission"
-    root.mkdir()
+    pod, root = forking_pod
     (root / "server.py").write_text("import socket\nsock = socket.socket()\nsock.bind(('127.0.0.1', 9090))\n"
                                     "sock.listen()\ninput()\n", encoding="utf-8")
-    pod = NamespacePod({"cpu_seconds": 10}, tmp_path, available_tool())
     found = pod._host_pid
 
     def found_then_init_stopped(inner_pid):
@@ -205,8 +192,5 @@ def test_a_program_is_past_its_gate_when_its_start_returns(tmp_path, monkeypatch
         return pid
 
     monkeypatch.setattr(pod, "_host_pid", found_then_init_stopped)
-    try:
-        program = pod.start(root / "server.py", role="server", root=root)
-        assert program.wait_listening(20, settled=stillness_of(program)).port > 0
-    finally:
-        pod.close()
+    program = pod.start(root / "server.py", role="server", root=root)
+    assert program.wait_listening(20, settled=stillness_of(program)).port > 0
