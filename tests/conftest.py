@@ -61,6 +61,19 @@ _running = None      # the test being set up, run or torn down
 _graded_by = {}      # node id -> the grader command it ran to the end
 
 
+def pytest_configure(config):
+    """Ctrl-C works in the programs the tests start, also when the suite itself was started without it.
+
+    A suite run as `python -m pytest &` from a script ignores SIGINT, and so would every
+    `grader` the tests start and interrupt (Python keeps an ignored SIGINT ignored).  As in a
+    terminal: SIGINT raises KeyboardInterrupt here, and the children start with the default.
+    """
+    import signal
+
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def pytest_runtest_setup(item):
     """Remember the test before any of its fixtures (session-scoped ones included) run."""
     global _running

@@ -19,7 +19,7 @@ import pytest
 from grader.isolation.program import BOOTSTRAP
 
 
-def run_shimmed(tmp_path, code, role="server"):
+def run_shimmed(tmp_path, code, role="server", preexec_fn=None):
     """Run ``code`` under the shim; return its events (dicts) and its exit code."""
     script = tmp_path / "program.py"
     script.write_text(textwrap.dedent(code), encoding="utf-8")
@@ -29,7 +29,7 @@ def run_shimmed(tmp_path, code, role="server"):
     try:
         proc = subprocess.Popen([sys.executable, "-I", "-S", "-u", "-X", "utf8", "-B", str(BOOTSTRAP), str(script)],
                                 env=env, pass_fds=(write_end,), stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=preexec_fn)
     finally:
         os.close(write_end)
     with os.fdopen(read_end, "rb") as pipe:
@@ -149,3 +149,19 @@ assert client.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0
 client.close()
 """, role="client")
     assert [e["ev"] for e in events].count("connected") == 1, events
+
+
+def test_signals_ignored_where_the_grader_started_are_not_ignored_by_the_student_program(tmp_path):
+    # A grader run as `grader batch ... &` from a script ignores SIGINT and SIGQUIT (nohup: SIGHUP),
+    # and an ignored signal stays ignored across exec: a correct server never saw the grader's Ctrl-C.
+    import signal
+
+    def ignore_them():
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
+
+    run_shimmed(tmp_path, """
+        import signal, sys
+        seen = [signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP)]
+        sys.exit(0 if seen == [signal.default_int_handler] + [signal.SIG_DFL] * 3 else seen)
+    """, preexec_fn=ignore_them)

@@ -468,6 +468,21 @@ def _apply_limits(limits):
 _apply_limits({key[6:]: value for key, value in _CONFIG.items() if key.startswith("limit.")})
 
 
+def _terminal_signals():
+    # A program started from a terminal has Ctrl-C as KeyboardInterrupt and the default
+    # SIGTERM, SIGQUIT and SIGHUP.  A signal ignored where the grader was started (a job
+    # run with `&` in a script ignores SIGINT and SIGQUIT; nohup ignores SIGHUP) stays ignored
+    # across exec: the grader's Ctrl-C would never reach a correct server (server.shutdown).
+    for name, default in (("SIGINT", signal.default_int_handler), ("SIGTERM", signal.SIG_DFL),
+                          ("SIGQUIT", signal.SIG_DFL), ("SIGHUP", signal.SIG_DFL)):
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) == signal.SIG_IGN:
+            signal.signal(number, default)
+
+
+_terminal_signals()
+
+
 def _strip_shim_frames(tb):
     # The student should see their own traceback, not the shim's and runpy's.
     while tb is not None and not os.path.realpath(tb.tb_frame.f_code.co_filename).startswith(_ROOT):
