@@ -49,7 +49,7 @@ def stuck_frames(stacks, root):
     return [t for t in found if t["where"]]
 
 
-SPIN_WINDOW_S = 0.15  # as the chat lab's [spin] window: long enough for a busy thread to show at most samples
+SPIN_WINDOW_S = 0.15  # long enough for a busy thread to show at most samples, short beside the startup bound
 
 
 def startup_failure(failure, timeout):
