@@ -6,8 +6,9 @@ bound decided (a program that never settles) is graded again in a fresh pod
 before it counts.  Pacing settles past a server's sleeps, so a late reaction
 is not taken for the reaction to the next action.
 
-The fixtures with a heartbeat (``ticking_no_broadcast``: confirmed in a fresh
-pod) and with a sleep before each join notice (``sleepy_join_notice``: its
+The fixtures with a heartbeat (``ticking_no_broadcast``: decided once the
+heartbeat has woken three times with nothing else moving, and confirmed in a
+fresh pod; ``polling_relay``, whose ticking thread sends every relay) and with a sleep before each join notice (``sleepy_join_notice``: its
 late join notice is no leave notice) are graded once, by
 ``tests/test_fixture_verdicts.py`` (its ``CONFIRMED`` and ``EXPECTED``).
 """
@@ -29,6 +30,16 @@ def test_a_failure_on_evidence_is_decided_early_and_once(tmp_path):
     assert broadcast["status"] == "failed" and not broadcast["details"].get("confirmed")
     # Decided when the server was blocked for good, not when the 2 s bound ran out.
     assert broadcast["details"]["waited_s"] < 1.5, broadcast["details"]
+
+
+def test_a_failure_beside_a_heartbeat_is_decided_after_its_wakes_and_confirmed(tmp_path):
+    # The heartbeat thread wakes every 50 ms: the server is never still, but once the heartbeat has
+    # woken three times with nothing else moving, the relay is not coming.  Not complete evidence:
+    # the failure is confirmed in a fresh pod.  Before: each such wait ran out its 2 s bound.
+    graded = grade(SUBMISSIONS / "ticking_no_broadcast" / "server.py", tmp_path)
+    broadcast = checks(graded)["server.broadcast"]
+    assert broadcast["status"] == "failed" and broadcast["details"].get("confirmed"), broadcast
+    assert broadcast["details"]["waited_s"] < 1.0, broadcast["details"]
 
 
 def test_a_client_that_cannot_end_is_failed_without_waiting_out_the_bound(tmp_path):

@@ -53,9 +53,12 @@ EXPECTED = {
     # the speaker's thread, no KeyboardInterrupt handling.
     "good_chunks": {**CHUNKS},
     "no_broadcast": {"server.broadcast": F, **BROADCAST_DEPENDENTS, "server.shutdown": F},
-    # The same, with a heartbeat thread: it never settles, so its failure is decided by a deadline
-    # (and confirmed in a fresh pod).
+    # The same, with a heartbeat thread: it never settles, so its failure is not decided on complete
+    # evidence (the heartbeat woke three times and nothing else moved), and is confirmed in a fresh pod.
     "ticking_no_broadcast": {"server.broadcast": F, **BROADCAST_DEPENDENTS, "server.shutdown": F},
+    # Correct, but every relay is sent by a thread that wakes every 50 ms: a ticker whose wakes do
+    # the work must not be judged idle before it has woken.  It sends to all in turn (slow_reader).
+    "polling_relay": {"server.slow_reader": F},
     "reply_to_sender": {"server.broadcast": F, **BROADCAST_DEPENDENTS, "server.shutdown": F},
     # Two users only: Sleepy and Flood take both places, Bob is never served;
     # after Ctrl-C its two non-daemon threads keep it running.

@@ -77,8 +77,8 @@ class Quiescence:
         return False
 
 
-def still(program, ignore=(), stuck_on=()):
-    """A token (the CPU time its threads ran) when no thread of ``program`` can act by itself; else None.
+def still(program, ignore=(), stuck_on=(), tickers=()):
+    """A token when no thread of ``program`` can act by itself but its tickers; else None.
 
     Every thread (and every thread of its children) is blocked in a wait
     without a timeout of its own (recv(), accept(), input(), a lock): until
@@ -90,24 +90,33 @@ def still(program, ignore=(), stuck_on=()):
     A thread blocked sending to a connection whose remote port is in
     ``stuck_on`` (a member the caller keeps from reading) is blocked for good too.
 
-    Two equal tokens in a row mean no thread ran in between: data that
-    arrived for a blocked thread would have woken it (and made it run).
-    A program that ended is still (token 0).
+    Threads in ``tickers`` (seen to wake and sleep again by themselves: a
+    heartbeat, a poll loop) may be asleep or in a wait with a timeout: they
+    are then counted apart, by how often they have woken (``Stillness``
+    asks that they wake ``TICKS`` times with nothing else moving).
+
+    The token is (the CPU time the other threads ran, {(pid, tid): wakes}
+    of the tickers).  Two equal tokens in a row mean no thread ran in
+    between: data that arrived for a blocked thread would have woken it
+    (and made it run).  A program that ended is still (token (0, {})).
     """
     if not program.alive():
         # Ended: still, once its end is recorded (until then a wait for the exit is about to end anyway).
-        return 0 if getattr(program, "exit_code", 0) is not None else None
+        return (0, {}) if getattr(program, "exit_code", 0) is not None else None
     machine = platform.machine()
-    total, seen = 0, False
+    total, seen, wakes = 0, False, {}
     for pid, tid in _tasks(program):
         if int(tid) in ignore:
             continue
         seen = True
-        if procfs.thread_wait(pid, tid, machine) != "forever" and not (
-                stuck_on and procfs.blocked_send_peer(pid, tid, machine) in stuck_on):
+        wait = procfs.thread_wait(pid, tid, machine)
+        if int(tid) in tickers and wait in ("sleeping", "timed"):
+            wakes[(pid, tid)] = procfs.thread_wakes(pid, tid)
+            continue
+        if wait != "forever" and not (stuck_on and procfs.blocked_send_peer(pid, tid, machine) in stuck_on):
             return None
         total += procfs.thread_ran(pid, tid)
-    return total if seen else None
+    return (total, wakes) if seen else None
 
 
 def _tasks(program):
@@ -153,30 +162,62 @@ def sleeping_beyond(program, tids, seconds):
 class Stillness:
     """A ``settled`` callback for waits: true once the programs are still twice in a row, with nothing run between.
 
-    ``programs`` are (program, ignore) pairs; ``also`` is a further
-    condition (nothing unread on the grader's own side, say); ``stuck_on``
-    as for ``still``.
+    ``programs`` are (program, ignore) or (program, ignore, tickers)
+    tuples; ``also`` is a further condition (nothing unread on the grader's
+    own side, say); ``stuck_on`` as for ``still``.
+
+    With tickers asleep, stillness is not proven but tested: nothing else
+    may run while each ticker wakes ``TICKS`` times (what a poll loop does
+    about the grader's last action, it does at its next wake), or while it
+    sleeps past ``horizon`` seconds (its wake could not be awaited anyway).
+    ``reason`` then says "ticking", not "quiet": a verdict on it is
+    confirmed in a fresh pod, as one decided by a deadline is.
     """
 
-    def __init__(self, programs, also=None, stuck_on=()):
-        self.programs = programs
+    TICKS = 3
+
+    def __init__(self, programs, also=None, stuck_on=(), horizon=None):
+        self.programs = [(entry[0], entry[1], entry[2] if len(entry) > 2 else ()) for entry in programs]
         self.also = also
         self.stuck_on = stuck_on
+        self.horizon = horizon
         self.last = None
+        self.first_wakes = {}  # each ticker's wakes when the present streak of still samples began
+        self.beyond = {}  # tickers known to sleep past the horizon, in this streak
+        self.reason = None
 
     def __call__(self):
-        tokens = []
-        for program, ignore in self.programs:
-            token = still(program, ignore, self.stuck_on)
+        self.reason = None
+        tokens, wakes = [], {}
+        for program, ignore, tickers in self.programs:
+            token = still(program, ignore, self.stuck_on, tickers)
             if token is None:
                 self.last = None
                 return False
             tokens.append(token)
+            wakes.update(token[1])
         if self.also is not None and not self.also():
             self.last = None
             return False
-        settled, self.last = self.last == tokens, tokens
+        if self.last is None:
+            self.first_wakes, self.beyond = dict(wakes), {}
+        for key, count in wakes.items():
+            self.first_wakes.setdefault(key, count)
+        settled = self.last == tokens and all(self._ticked(key, count) for key, count in wakes.items())
+        self.last = tokens
+        if settled:
+            self.reason = "ticking" if wakes else "quiet"
         return settled
+
+    def _ticked(self, key, count):
+        if count - self.first_wakes[key] >= self.TICKS:
+            return True
+        if self.horizon is None:
+            return False
+        if self.beyond.get(key, (None,))[0] != count:  # asked once per sleep: reading it costs a little
+            left = procfs.sleep_left(*key, platform.machine())
+            self.beyond[key] = (count, left is not None and left > self.horizon)
+        return self.beyond[key][1]
 
 
 def stillness_of(program):

@@ -218,3 +218,16 @@ def thread_ran(pid, tid):
             return int(f.read().split()[0])
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def thread_wakes(pid, tid):
+    """How many times thread ``tid`` of ``pid`` has been put on a core so far (0 if it is gone).
+
+    Each wake from a sleep or a wait puts a thread on a core at least once
+    (schedstat's third field counts that): two more mean it woke twice.
+    """
+    try:
+        with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+            return int(f.read().split()[2])
+    except (OSError, ValueError, IndexError):
+        return 0

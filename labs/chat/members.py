@@ -56,7 +56,7 @@ class Chat:
         timeout = self.timeouts["handshake"] if timeout is None else timeout
         program = self.server.program
         # Blocked for good twice in a row: what it has not read by now, it never will.
-        settled = Stillness([(program, self.spinners)])
+        settled = Stillness([(program, self.spinners, self.tickers)], horizon=timeout)
 
         if program.wait_read(robot.local_port, robot.sent_bytes, timeout, settled=settled):
             return True
@@ -118,9 +118,14 @@ class Chat:
         sockets or in any robot's, twice in a row.  Then the outcome of an
         expectation cannot change before our next action, at any load: a
         failure is decided now, not when the deadline runs out.
+
+        A server thread the settles found ticking (a heartbeat, a poll
+        loop) may sleep meanwhile, once it has woken three times with nothing
+        else moving: "ticking", and a failure decided so is confirmed.
         """
-        stillness = Stillness([(self.server.program, self.spinners)], also=self._nothing_unread)
-        return lambda: "quiet" if stillness() else None
+        stillness = Stillness([(self.server.program, self.spinners, self.tickers)], also=self._nothing_unread,
+                              horizon=self.timeouts["expect"])
+        return lambda: stillness.reason if stillness() else None
 
     def _nothing_unread(self):
         """No robot's reader has bytes left to take from its socket (what the server sent is in the streams)."""
@@ -239,7 +244,8 @@ class Chat:
             waited_s=outcome.waited_s,
             ending=ending,
             hint=hint,
-            by_deadline=outcome.ending == "timeout",
+            # Not on complete evidence: a deadline, or a ticker that did nothing for two wakes.
+            by_deadline=outcome.ending in ("timeout", "ticking"),
         )
 
     def _summary(self, robot, what, outcome):
