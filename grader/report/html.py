@@ -14,7 +14,6 @@ once per check.
 
 from functools import lru_cache
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -23,6 +22,7 @@ from grader.report.diagram import sequence_diagram
 from grader.report.explain import expected_is_literal
 from grader.report.labels import isolation_label, kind_label, status_label, who_label
 from grader.report.sanitize import for_terminal, one_line
+from grader.report.templating import page_environment
 from grader.report.tracebacks import check_errors
 
 SUMMARY_LIMIT = 300  # characters of a message in the summary table; the check's section has it all
@@ -30,8 +30,7 @@ SUMMARY_LIMIT = 300  # characters of a message in the summary table; the check's
 
 @lru_cache(maxsize=None)
 def _environment():
-    env = Environment(loader=PackageLoader("grader.report", "templates"),
-                      autoescape=select_autoescape(default=True, default_for_string=True))
+    env = page_environment()
     env.globals.update(_=_, status_label=status_label, who_label=who_label, kind_label=kind_label,
                        isolation_label=isolation_label, diagram=_diagram, number=number, view=check_view)
     env.filters["clean"] = _clean

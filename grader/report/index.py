@@ -15,9 +15,8 @@ import statistics
 from functools import lru_cache
 from urllib.parse import quote
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
 from grader.report.sanitize import for_terminal, one_line
+from grader.report.templating import page_environment
 
 MARKS = {"passed": "✔", "failed": "✘", "skipped": "–", "error": "!"}
 CHART_WIDTH = 520
@@ -27,8 +26,7 @@ LABEL_WIDTH = 190      # px for the check ids left of their bars
 
 @lru_cache(maxsize=None)
 def _environment():
-    env = Environment(loader=PackageLoader("grader.report", "templates"),
-                      autoescape=select_autoescape(default=True, default_for_string=True))
+    env = page_environment()
     env.filters["clean"] = lambda text: for_terminal(str(text if text is not None else ""))
     env.filters["short"] = lambda text, limit=160: one_line(text, limit)
     env.filters["points"] = lambda value: "" if value is None else f"{value:g}"
