@@ -186,6 +186,7 @@ def test_grader_watch_regrades_after_a_save_and_leaves_nothing_on_ctrl_c(tmp_pat
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not _students_programs(watcher.pid):
             time.sleep(0.05)  # a bounded poll: no event says "the grading started the server"
+        assert _students_programs(watcher.pid), "the second grading never started the student's server"
         watcher.send_signal(signal.SIGINT)
         assert watcher.wait(timeout=30) in (0, 130)
         lines.wait_for("Stopped watching", 5)
@@ -201,10 +202,17 @@ def test_grader_watch_regrades_after_a_save_and_leaves_nothing_on_ctrl_c(tmp_pat
 
 
 def _students_programs(pid):
+    """The student's programs below ``pid``: started afresh (server.py on their command line), or forked by a
+    pod's init (they keep its command line: the init's children)."""
+    found = []
     try:
-        return [p for p in psutil.Process(pid).children(recursive=True) if "server.py" in " ".join(p.cmdline())]
+        for process in psutil.Process(pid).children(recursive=True):
+            parent = process.parent()
+            if "server.py" in " ".join(process.cmdline()) or (parent and "pod_init" in " ".join(parent.cmdline())):
+                found.append(process)
     except psutil.Error:
-        return []
+        pass
+    return found
 
 
 def _descends_from(process, pid):

@@ -101,6 +101,15 @@ def is_running(pid):
         return False
 
 
+def process_group(pid):
+    """The process group of ``pid`` (from /proc), or None if it has ended."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[2])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def user_processes():
     uid = os.getuid()
     count = 0

@@ -27,7 +27,15 @@ import psutil
 from grader.drive.wait import Deadline, poll_until
 from grader.isolation import procfs
 from grader.isolation.capture import BoundedCapture
-from grader.isolation.processes import clean_environment, descendants, is_running, launch_here, sweep, user_processes
+from grader.isolation.processes import (
+    clean_environment,
+    descendants,
+    is_running,
+    launch_here,
+    process_group,
+    sweep,
+    user_processes,
+)
 
 BOOTSTRAP = Path(__file__).parent / "shim" / "bootstrap.py"
 # -I: nothing from the grader's environment; -S: no .pth processing (the
@@ -386,6 +394,10 @@ class Program:
             else:
                 return True
         return False
+
+    def group_pids(self):
+        """The processes of the program's own process group: those a Ctrl-C in its terminal reaches."""
+        return [pid for pid in self.tree_pids() if process_group(pid) == self.pid]
 
     def tree_pids(self):
         """The main process and its descendants, from /proc's children lists (cheap)."""

@@ -21,8 +21,9 @@ import threading
 import time
 
 from grader.drive.quiescence import Stillness
-from grader.drive.wait import Deadline
+from grader.drive.wait import Deadline, poll_until
 from grader.i18n import lazy as _
+from grader.isolation.processes import is_running
 
 from .matching import normalize
 from .members import Chat
@@ -328,6 +329,7 @@ class NetworkChat(Chat):
         self.last_actor = "grader"
         self.transcript.add("grader", "note", _("Ctrl-C: SIGINT to the server's process group"))
         stderr_before = program.stderr.total
+        reached = program.group_pids()  # the processes the Ctrl-C reaches: its children too
         pressed = time.monotonic()
         # The grader is stopping it: its exit is not a crash of its own.
         program.stop_requested_at = pressed
@@ -341,7 +343,11 @@ class NetworkChat(Chat):
         # Blocked for good after Ctrl-C (non-daemon threads waiting in recv()): it will never end by itself.
         code = program.wait_exit(seconds, settled=Stillness([(program, ())]))
         if code is not None:
-            program.wait_output_done(1.0)  # its last words may still be in the pipes
+            # Its last words, and its children's (each prints its own traceback on a loaded machine
+            # a while later): every process the Ctrl-C reached has ended, and all they wrote is read.
+            # Not the pipes' end: a daemon in a session of its own may hold them for a minute.
+            poll_until(lambda: not any(is_running(pid) for pid in reached), seconds)
+            poll_until(lambda: program.output_done() or program.output_pending() == 0, seconds)
         written = program.stderr.total - stderr_before
         stderr = program.stderr.tail_text(min(written, 2000)) if written > 0 else ""
         errors = [e for e in program.events_of("crash") + program.events_of("thread_exception")
