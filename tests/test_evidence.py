@@ -42,6 +42,15 @@ def test_a_failure_beside_a_heartbeat_is_decided_after_its_wakes_and_confirmed(t
     assert broadcast["details"]["waited_s"] < 1.0, broadcast["details"]
 
 
+def test_a_failure_beside_a_select_with_a_timeout_is_decided_after_its_wakes_and_confirmed(tmp_path):
+    # The one thread waits in select() with a 0.2 s timeout: never blocked for good.  Once it has
+    # woken three times with nothing to do and nothing in flight, the leave notice is not coming.
+    graded = grade(SUBMISSIONS / "select_timeout_no_leave" / "server.py", tmp_path)
+    leave = checks(graded)["server.leave_notice"]
+    assert leave["status"] == "failed" and leave["details"].get("confirmed"), leave
+    assert leave["details"]["waited_s"] < 1.5, leave["details"]
+
+
 def test_a_client_that_cannot_end_is_failed_without_waiting_out_the_bound(tmp_path):
     folder = tmp_path / "submission"
     folder.mkdir()

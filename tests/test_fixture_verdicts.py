@@ -59,6 +59,11 @@ EXPECTED = {
     # Correct, but every relay is sent by a thread that wakes every 50 ms: a ticker whose wakes do
     # the work must not be judged idle before it has woken.  It sends to all in turn (slow_reader).
     "polling_relay": {"server.slow_reader": F},
+    # One thread in select() with a 0.2 s timeout: never still, it wakes to look again.  Correct but
+    # for its one thread and blocking sends; the variant sends no leave notice, decided after wakes.
+    "select_timeout": {"server.slow_reader": F, "static.threading": F},
+    "select_timeout_no_leave": {"server.leave_notice": F, "server.leave_reset": F, "server.slow_reader": F,
+                                "static.threading": F},
     "reply_to_sender": {"server.broadcast": F, **BROADCAST_DEPENDENTS, "server.shutdown": F},
     # Two users only: Sleepy and Flood take both places, Bob is never served;
     # after Ctrl-C its two non-daemon threads keep it running.
@@ -129,7 +134,8 @@ MESSAGES = {
 # a time bound decided (a heartbeat keeps the server from ever settling) is; one decided on
 # evidence (the server blocked for good) is not.  And sleepy_join_notice's table above is the
 # late join notice that once passed for a leave notice: the grader settles past sleeps.
-CONFIRMED = {("ticking_no_broadcast", "server.broadcast"): True, ("no_broadcast", "server.broadcast"): False}
+CONFIRMED = {("ticking_no_broadcast", "server.broadcast"): True, ("no_broadcast", "server.broadcast"): False,
+             ("select_timeout_no_leave", "server.leave_notice"): True}
 
 
 def test_every_fixture_exists():

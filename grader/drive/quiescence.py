@@ -77,7 +77,7 @@ class Quiescence:
         return False
 
 
-def still(program, ignore=(), stuck_on=(), tickers=()):
+def still(program, ignore=(), stuck_on=(), tickers=(), timed=False):
     """A token when no thread of ``program`` can act by itself but its tickers; else None.
 
     Every thread (and every thread of its children) is blocked in a wait
@@ -93,7 +93,9 @@ def still(program, ignore=(), stuck_on=(), tickers=()):
     Threads in ``tickers`` (seen to wake and sleep again by themselves: a
     heartbeat, a poll loop) may be asleep or in a wait with a timeout: they
     are then counted apart, by how often they have woken (``Stillness``
-    asks that they wake ``TICKS`` times with nothing else moving).
+    asks that they wake ``TICKS`` times with nothing else moving).  With
+    ``timed``, so is every thread in a wait with a timeout (a select() or
+    an accept() with a timeout wakes by itself to look again).
 
     The token is (the CPU time the other threads ran, {(pid, tid): wakes}
     of the tickers, how many threads left out as spinning may still act).  Two
@@ -112,7 +114,7 @@ def still(program, ignore=(), stuck_on=(), tickers=()):
             continue
         seen = True
         wait = procfs.thread_wait(pid, tid, machine)
-        if int(tid) in tickers and wait in ("sleeping", "timed"):
+        if (wait == "timed" and timed) or (int(tid) in tickers and wait in ("sleeping", "timed")):
             wakes[(pid, tid)] = procfs.thread_wakes(pid, tid)
             continue
         if wait != "forever" and not (stuck_on and procfs.blocked_send_peer(pid, tid, machine) in stuck_on):
@@ -166,7 +168,7 @@ class Stillness:
 
     ``programs`` are (program, ignore) or (program, ignore, tickers)
     tuples; ``also`` is a further condition (nothing unread on the grader's
-    own side, say); ``stuck_on`` as for ``still``.
+    own side, say); ``stuck_on`` and ``timed`` as for ``still``.
 
     With tickers asleep, stillness is not proven but tested: nothing else
     may run while each ticker wakes ``TICKS`` times (what a poll loop does
@@ -179,11 +181,12 @@ class Stillness:
 
     TICKS = 3
 
-    def __init__(self, programs, also=None, stuck_on=(), horizon=None):
+    def __init__(self, programs, also=None, stuck_on=(), horizon=None, timed=False):
         self.programs = [(entry[0], entry[1], entry[2] if len(entry) > 2 else ()) for entry in programs]
         self.also = also
         self.stuck_on = stuck_on
         self.horizon = horizon
+        self.timed = timed
         self.last = None
         self.first_wakes = {}  # each ticker's wakes when the present streak of still samples began
         self.beyond = {}  # tickers known to sleep past the horizon, in this streak
@@ -193,7 +196,7 @@ class Stillness:
         self.reason = None
         tokens, wakes, spinning = [], {}, False
         for program, ignore, tickers in self.programs:
-            token = still(program, ignore, self.stuck_on, tickers)
+            token = still(program, ignore, self.stuck_on, tickers, self.timed)
             if token is None:
                 self.last = None
                 return False

@@ -120,11 +120,13 @@ class Chat:
         failure is decided now, not when the deadline runs out.
 
         A server thread the settles found ticking (a heartbeat, a poll
-        loop) may sleep meanwhile, once it has woken three times with nothing
-        else moving: "ticking", and a failure decided so is confirmed.
+        loop), or one in a wait with a timeout (select() or accept() with a
+        timeout, to look again), may wait meanwhile, once it has woken three
+        times with nothing else moving: "ticking", and a failure decided so
+        is confirmed.
         """
         stillness = Stillness([(self.server.program, self.spinners, self.tickers)], also=self._nothing_unread,
-                              horizon=self.timeouts["expect"])
+                              horizon=self.timeouts["expect"], timed=True)
         return lambda: stillness.reason if stillness() else None
 
     def _nothing_unread(self):
