@@ -8,8 +8,9 @@ is not taken for the reaction to the next action.
 
 The fixtures with a heartbeat (``ticking_no_broadcast``: decided once the
 heartbeat has woken three times with nothing else moving, and confirmed in a
-fresh pod; ``polling_relay``, whose ticking thread sends every relay) and with a sleep before each join notice (``sleepy_join_notice``: its
-late join notice is no leave notice) are graded once, by
+fresh pod; ``polling_relay``, whose ticking thread sends every relay) and
+with a sleep before each join notice (``sleepy_join_notice``: its late join
+notice is no leave notice) are graded once, by
 ``tests/test_fixture_verdicts.py`` (its ``CONFIRMED`` and ``EXPECTED``).
 """
 
@@ -49,6 +50,18 @@ def test_a_failure_beside_a_select_with_a_timeout_is_decided_after_its_wakes_and
     leave = checks(graded)["server.leave_notice"]
     assert leave["status"] == "failed" and leave["details"].get("confirmed"), leave
     assert leave["details"]["waited_s"] < 1.5, leave["details"]
+
+
+def test_a_client_in_a_busy_loop_once_the_server_is_gone_is_failed_without_waiting_out_the_bound(tmp_path):
+    # recv() returns b'' forever and the client prints empty lines: found spinning (run share, or
+    # running between every two samples), which is what the check forbids, whether or not it would end.
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "client.py").write_bytes((SUBMISSIONS / "clients" / "spins_when_server_gone" / "client.py").read_bytes())
+    graded = grade(folder, tmp_path)
+    gone = checks(graded)["client.server_gone"]
+    assert gone["status"] == "failed" and "never stopped running" in gone["message"], gone
+    assert gone["details"]["waited_s"] < 1.5, gone["details"]
 
 
 def test_a_client_that_cannot_end_is_failed_without_waiting_out_the_bound(tmp_path):

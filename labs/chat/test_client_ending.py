@@ -9,7 +9,7 @@ first prompt.
 
 import time
 
-from grader.drive.quiescence import Stillness
+from grader.drive.quiescence import Quiescence, Stillness
 from grader.engine.diagnose import stuck_frames
 from grader.engine.plugin import check
 from grader.i18n import lazy as _
@@ -29,6 +29,29 @@ def will_not_end(program, also=lambda: True):
     condition (the killed server really gone).
     """
     return Stillness([(program, ())], also=lambda: also() and program.output_pending() == 0)
+
+
+class Spinning:
+    """A ``settled`` callback: True once a thread of ``program`` is found in a busy loop.
+
+    Run or waiting for a core nine tenths of the spin window, or running
+    between every two samples for half a second (a loop printing into the
+    grader's pipe): see ``Quiescence``, whose rules hold at any load.
+    ``found`` then says so.  Idle samples start the search again.
+    """
+
+    def __init__(self, program):
+        self.program = program
+        self.found = False
+        self._search = Quiescence(program, set())
+
+    def __call__(self):
+        if self._search():
+            if self._search.outcome == "spinning":
+                self.found = True
+                return True
+            self._search = Quiescence(self.program, set())  # idle for now: look again
+        return False
 
 
 def _places(threads):
@@ -103,19 +126,25 @@ def test_client_server_gone(client_session):
     session.chat.last_action = _("the server process was killed")
     server = session.chat.server.program
     started = time.monotonic()
-    code = program.wait_exit(QUIT_TIMEOUT, settled=will_not_end(program, also=lambda: not server.alive()))
+    # Decided early either way: every thread blocked for good (it will not end by itself), or a
+    # thread in a busy loop (recv() returning b'' forever: what this check forbids, ending or not).
+    blocked, spinning = will_not_end(program, also=lambda: not server.alive()), Spinning(program)
+    code = program.wait_exit(QUIT_TIMEOUT, settled=lambda: blocked() or spinning())
     waited = time.monotonic() - started
     if code is None:
         cpu = program.cpu_seconds() - cpu_before
         printed = program.stdout.total - out_before
         empty = program.stdout.empty_lines - empty_before
-        if waited < QUIT_TIMEOUT:  # decided early: every thread blocked for good
+        if spinning.found:
+            message = _("After the server was killed, the client was still running {s:.1f} s later, and a thread "
+                        "of it never stopped running.").format(s=waited)
+        elif waited < QUIT_TIMEOUT:  # decided early: every thread blocked for good
             message = _("After the server was killed, the client was still running, and nothing in it could end "
                         "it any more: every thread of it was blocked, waiting.")
         else:
             message = _("After the server was killed, the client was still running {s:.0f} s later.").format(
                 s=QUIT_TIMEOUT)
-        if cpu > 0.1 * waited or empty > 10:
+        if spinning.found or cpu > 0.1 * waited or empty > 10:
             # On a loaded machine a busy loop gets less than a core: the empty lines tell it too.
             message += " " + _("It used {pct:.0f}% of a CPU core: a busy loop (recv() returns b'' forever once "
                                "the server is gone).").format(pct=100 * cpu / max(waited, 1e-3))
@@ -128,7 +157,7 @@ def test_client_server_gone(client_session):
                                "recv() return b'' and could end the program.").format(
                 where=(" " + _("at {place}").format(place=_places(places))) if places else "")
         raise CheckFailed(message, action=session.chat.last_action,
-                          received=session.terminal.screen()[:500] or None, complete=True)
+                          received=session.terminal.screen()[:500] or None, waited_s=waited, complete=True)
     _ended_cleanly(session, _("the server was killed"))
     if not session.terminal.screen().strip():
         raise CheckFailed(_("After the server was killed, the client ended without a word: tell the user the "
