@@ -1,9 +1,9 @@
 """Dependencies between checks: a check whose prerequisite did not pass is skipped, naming it.
 
 One rule, used twice: before a check runs in a session that has its
-prerequisite's verdict (so no time is spent on it), and when the runner
-merges the results of the parallel sessions (which could not see each
-other's verdicts).
+prerequisite's verdict (so no time is spent on it: the sessions of a
+grading share their final statuses in a folder, see ``--grader-verdicts``),
+and when the runner merges the results of the parallel sessions.
 """
 
 from grader.i18n import lazy as _
@@ -35,7 +35,10 @@ def apply_dependencies(checks):
     by_id = {}
     for check in checks:
         blocked = blocker(check.depends, by_id)
-        if blocked is not None and check.status != SKIPPED:
+        # A check its session skipped because a prerequisite failed in another session gets the
+        # message (and nothing else) it gets here when it ran: the same result, whichever came first.
+        elsewhere = check.status == SKIPPED and (check.details or {}).get("prerequisite_elsewhere")
+        if blocked is not None and (check.status != SKIPPED or elsewhere):
             check.status, check.score, check.hint = SKIPPED, 0.0, ""
             check.message = skip_message(*blocked)
             check.details, check.transcript, check.output = {}, [], ""

@@ -10,6 +10,7 @@ programmatically; ``pytest labs/LAB --submission PATH`` works as well.
 
 import codecs
 import json
+import os
 import time
 from pathlib import Path
 
@@ -39,6 +40,7 @@ REPORTS = pytest.StashKey()
 STARTED = pytest.StashKey()
 CONFIRMED = pytest.StashKey()  # a failure decided by a deadline was graded a second time
 GRADED_BY = pytest.StashKey()  # who the lab's fixtures made the members of this check (robots, the student's client)
+ELSEWHERE = pytest.StashKey()  # skipped before it ran: a prerequisite failed in another session of the grading
 NAMES = pytest.StashKey()  # robot port -> robot name, for "the thread serving Alice"
 
 
@@ -80,6 +82,9 @@ def pytest_addoption(parser):
     group.addoption("--grader-isolation", default="auto", choices=("auto", "namespaces", "process"),
                     help="how student programs are isolated")
     group.addoption("--grader-results", help="write this session's check results as JSON to this file")
+    group.addoption("--grader-verdicts", help="(used by `grader check`) a folder the sessions of one grading "
+                    "share: each check's final status, so that no session runs a check whose prerequisite "
+                    "failed in another")
 
 
 def pytest_configure(config):
@@ -116,6 +121,8 @@ class Grading(GradingSession):
         super().__init__(plan.submission, plan.lab, isolation=plan.isolation)
         self.config = config
         self.plan = plan
+        shared = config.getoption("grader_verdicts")
+        self.shared = Path(shared) if shared else None
         for role in plan.lab.roles:  # Windows commands do nothing here: say so once, with the line
             file = plan.submission.relative(plan.submission.file(role))
             for line, command in runnable.windows_commands(plan.submission.source(role)):
@@ -153,6 +160,7 @@ class Grading(GradingSession):
             item.stash[CONFIRMED] = True
             item._initrequest()  # fresh fixtures: a new pod, new programs, a new transcript
             reports = runtestprotocol(item, nextitem=nextitem, log=False)
+        self._share(item.get_closest_marker("check").kwargs["id"])  # final, confirmed or not
         for report in reports:
             item.ihook.pytest_runtest_logreport(report=report)
         item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
@@ -173,7 +181,13 @@ class Grading(GradingSession):
             skip(_("can't check until {dep} has run").format(dep=missing[0]))
         blocked = blocker(depends, self.results)  # prerequisites graded elsewhere: applied when merging
         if blocked is not None:
+            if (blocked[1].details or {}).get("prerequisite_elsewhere"):
+                item.stash[ELSEWHERE] = True  # a skip that follows one: its message is the merge's too
             skip(skip_message(*blocked))
+        failed = self._failed_elsewhere(depends)
+        if failed is not None:  # the merge would skip it anyway: its message is written there
+            item.stash[ELSEWHERE] = True
+            skip(skip_message(failed))
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -194,6 +208,36 @@ class Grading(GradingSession):
             data = {"checks": [encode(result) for result in self.result_list()], "notes": encode(self.notes),
                     "isolation": self.isolation_used}
             Path(target).write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
+    # ------------------------------------------- verdicts shared across sessions
+    def _share(self, check_id):
+        """Publish ``check_id``'s final status to the grading's other sessions (written whole, then renamed)."""
+        result = self.results.get(check_id)
+        if self.shared is None or result is None:
+            return
+        partial = self.shared / f".{check_id}.{os.getpid()}"
+        partial.write_text(result.status, encoding="utf-8")
+        os.replace(partial, self.shared / check_id)
+
+    def _failed_elsewhere(self, depends):
+        """The first of ``depends`` that did not pass in another session (failed, error, or skipped), else None.
+
+        Such a check is skipped at the merge whatever it does here (a status
+        other than passed never turns into passed there), so it is skipped
+        now; its message is written at the merge, as for one that ran.
+        """
+        if self.shared is None:
+            return None
+        for dependency in depends:
+            if dependency in self.results:
+                continue  # graded here, and passed (``blocker`` saw to the rest)
+            try:
+                status = (self.shared / dependency).read_text(encoding="utf-8")
+            except OSError:
+                continue  # not graded yet
+            if status != PASSED:
+                return dependency
+        return None
+
     def pytest_terminal_summary(self, terminalreporter):
         if self.config.getoption("grader_plan"):
             return  # `grader check` prints its own table
@@ -242,6 +286,8 @@ class Grading(GradingSession):
                     error=_one_line(excinfo))
                 log.append(str(report.longrepr))
         programs = item.stash.get(PROGRAMS, [])
+        if status == SKIPPED and item.stash.get(ELSEWHERE, False):
+            details["prerequisite_elsewhere"] = True  # its message is the merge's (grader.engine.dependencies)
         if status == FAILED and item.stash.get(CONFIRMED, False):
             details["confirmed"] = True  # decided by a deadline, and so again in a fresh pod
         if status == FAILED and not complete:

@@ -51,8 +51,11 @@ class _Collector:
         self.grading = session.config.stash.get(GRADING, None)
 
 
-def pytest_args(lab, plan_file, *, lang="en", target=None):
-    """The pytest command line that grades the plan in ``plan_file`` with ``lab`` (or one of its files)."""
+def pytest_args(lab, plan_file, *, lang="en", target=None, verdicts=None):
+    """The pytest command line that grades the plan in ``plan_file`` with ``lab`` (or one of its files).
+
+    ``verdicts``: the folder where the sessions of one grading share each check's final status.
+    """
     args = [
         str(target or lab.path),
         "--rootdir", str(lab.path),
@@ -67,6 +70,7 @@ def pytest_args(lab, plan_file, *, lang="en", target=None):
         "-q", "--no-header", "-rN", "--tb=short", "-W", "ignore",
         "--grader-plan", str(plan_file),
         "--grader-lang", lang,
+        *(("--grader-verdicts", str(verdicts)) if verdicts is not None else ()),
     ]
     return args
 
@@ -197,11 +201,15 @@ def grade(path, *, server=None, client=None, lang="en", isolation="auto", lab_pa
     try:  # bad input is reported before pytest starts, as one clear line
         submission = discover(path, server=server, client=client, workdir=scratch / "submission", roles=lab.roles)
         plan_file = Plan(submission, lab, isolation).save(scratch / "plan.json")
+        verdicts = scratch / "verdicts"  # each check's final status, for the other sessions
+        verdicts.mkdir()
         started = time.monotonic()
-        parts = [_ParallelPart(lab, name, pytest_args(lab, plan_file, lang=lang, target=lab.path / name), scratch)
+        parts = [_ParallelPart(lab, name, pytest_args(lab, plan_file, lang=lang, target=lab.path / name,
+                                                      verdicts=verdicts), scratch)
                  for name in lab.parallel]
         try:
-            args = pytest_args(lab, plan_file, lang=lang) + [f"--ignore={lab.path / name}" for name in lab.parallel]
+            args = pytest_args(lab, plan_file, lang=lang, verdicts=verdicts) + [
+                f"--ignore={lab.path / name}" for name in lab.parallel]
             checks, notes, isolation_used, log = _run_in_process(args)
             for part in parts:
                 more, more_notes, more_isolation, more_log = part.finish(timeout=_part_timeout(lab))

@@ -31,3 +31,27 @@ def test_passing_prerequisites_change_nothing_and_unknown_ones_are_not_judged():
 
 def test_skip_message_names_the_dependency():
     assert skip_message("server.starts").english() == "can't check until server.starts passes"
+
+
+def test_a_check_skipped_for_a_failure_in_another_session_gets_the_merges_message():
+    # c's session saw b fail elsewhere and skipped c before it ran; at the merge, b turns out skipped
+    # (its own prerequisite a failed): c then reads as if it had run and been skipped here.
+    early = result("c", "skipped", ["b"], message="can't check until b passes")
+    early.details = {"prerequisite_elsewhere": True}
+    follows = result("d", "skipped", ["c"], message="can't check until b passes")
+    follows.details = {"prerequisite_elsewhere": True}
+    checks = [result("a", "failed"), result("b", "failed", ["a"]), early, follows]
+    apply_dependencies(checks)
+    ran = [result("a", "failed"), result("b", "failed", ["a"]), result("c", "passed", ["b"]),
+           result("d", "passed", ["c"])]
+    apply_dependencies(ran)
+    assert [(c.status, str(c.message), c.details) for c in checks] == [
+        (c.status, str(c.message), c.details) for c in ran]
+    assert "a" in checks[2].message.english()
+
+
+def test_a_skip_of_its_own_is_kept_at_the_merge():
+    own = result("b", "skipped", ["a"], message="no client was found")
+    checks = [result("a", "failed"), own]
+    apply_dependencies(checks)
+    assert checks[1].message == "no client was found"
