@@ -98,19 +98,17 @@ def still(program, ignore=(), stuck_on=(), tickers=(), timed=False):
     an accept() with a timeout wakes by itself to look again).
 
     The token is (the CPU time the other threads ran, {(pid, tid): wakes}
-    of the tickers, how many threads left out as spinning may still act).  Two
-    equal tokens in a row mean no thread ran in between: data that arrived
-    for a blocked thread would have woken it (and made it run).  A program
-    that ended is still (token (0, {}, 0)).
+    of the tickers).  Two equal tokens in a row mean no thread ran in
+    between: data that arrived for a blocked thread would have woken it (and
+    made it run).  A program that ended is still (token (0, {})).
     """
     if not program.alive():
         # Ended: still, once its end is recorded (until then a wait for the exit is about to end anyway).
-        return (0, {}, 0) if getattr(program, "exit_code", 0) is not None else None
+        return (0, {}) if getattr(program, "exit_code", 0) is not None else None
     machine = platform.machine()
-    total, seen, wakes, ignored = 0, False, {}, 0
+    total, seen, wakes = 0, False, {}
     for pid, tid in _tasks(program):
         if int(tid) in ignore:
-            ignored += procfs.thread_wait(pid, tid, machine) != "forever"  # a spinner that may still act
             continue
         seen = True
         wait = procfs.thread_wait(pid, tid, machine)
@@ -120,7 +118,7 @@ def still(program, ignore=(), stuck_on=(), tickers=(), timed=False):
         if wait != "forever" and not (stuck_on and procfs.blocked_send_peer(pid, tid, machine) in stuck_on):
             return None
         total += procfs.thread_ran(pid, tid)
-    return (total, wakes, ignored) if seen else None
+    return (total, wakes) if seen else None
 
 
 def _tasks(program):
@@ -174,9 +172,8 @@ class Stillness:
     may run while each ticker wakes ``TICKS`` times (what a poll loop does
     about the grader's last action, it does at its next wake), or while it
     sleeps past ``horizon`` seconds (its wake could not be awaited anyway).
-    ``reason`` then says "ticking", not "quiet"; and "spinning" when a
-    thread left out as spinning still runs (it might yet act).  A verdict
-    on either is confirmed in a fresh pod, as one decided by a deadline is.
+    ``reason`` then says "ticking", not "quiet": a verdict on it is
+    confirmed in a fresh pod, as one decided by a deadline is.
     """
 
     TICKS = 3
@@ -194,15 +191,14 @@ class Stillness:
 
     def __call__(self):
         self.reason = None
-        tokens, wakes, spinning = [], {}, False
+        tokens, wakes = [], {}
         for program, ignore, tickers in self.programs:
             token = still(program, ignore, self.stuck_on, tickers, self.timed)
             if token is None:
                 self.last = None
                 return False
-            tokens.append(token[:2])  # a spinner's state is not compared: it changes all the time
+            tokens.append(token)
             wakes.update(token[1])
-            spinning = spinning or token[2] > 0
         if self.also is not None and not self.also():
             self.last = None
             return False
@@ -213,7 +209,7 @@ class Stillness:
         settled = self.last == tokens and all(self._ticked(key, count) for key, count in wakes.items())
         self.last = tokens
         if settled:
-            self.reason = "spinning" if spinning else "ticking" if wakes else "quiet"
+            self.reason = "ticking" if wakes else "quiet"
         return settled
 
     def _ticked(self, key, count):

@@ -407,15 +407,22 @@ class Program:
         self._known_pids.update(found)
         return found
 
-    def wait_until(self, predicate, timeout):
-        """Wait until ``predicate(events)`` or the program exits; return the predicate's last value."""
+    def wait_until(self, predicate, timeout, settled=None, recheck=0.02):
+        """Wait until ``predicate(events)`` or the program exits; return the predicate's last value.
+
+        ``settled`` (optional), asked every ``recheck`` seconds, ends the wait
+        early when it says no such event can come any more (True), its
+        events all read.
+        """
         deadline = Deadline(timeout)
         with self._cond:
             while True:
                 value = predicate(self.events)
                 if value or self.exit_code is not None or deadline.expired():
                     return value
-                self._cond.wait(deadline.remaining())
+                self._cond.wait(min(deadline.remaining(), recheck) if settled else deadline.remaining())
+                if settled is not None and not predicate(self.events) and self._unlocked(settled, nothing_pending=True):
+                    return predicate(self.events)
 
     def wait_count(self, kind, count, timeout, settled=None, recheck=0.02):
         """Wait until more than ``count`` shim events of ``kind`` have come; False if not in time.

@@ -246,9 +246,8 @@ class Chat:
             waited_s=outcome.waited_s,
             ending=ending,
             hint=hint,
-            # Not on complete evidence: a deadline, a ticker that did nothing for three wakes, or a
-            # spinning thread that still ran (left out of the stillness, it might yet have acted).
-            by_deadline=outcome.ending in ("timeout", "ticking", "spinning"),
+            # Not on complete evidence: a deadline, or a ticker that did nothing for three wakes.
+            by_deadline=outcome.ending in ("timeout", "ticking"),
         )
 
     def _summary(self, robot, what, outcome):
