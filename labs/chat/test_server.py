@@ -8,6 +8,8 @@ points are in lab.toml.  Robots are the grader's own socket clients; see
 
 import re
 
+from grader.drive.quiescence import Stillness
+from grader.drive.wait import poll_until
 from grader.engine.diagnose import creates_threads, where_stuck
 from grader.engine.plugin import check, skip
 from grader.i18n import lazy as _
@@ -251,6 +253,10 @@ def test_no_spin(chat, lab):
     window = float(lab.section("spin").get("window", 0.15))
     program = chat.server.program
     printed_before, empty_before = program.stdout.total + program.stderr.total, program.stdout.empty_lines
+    # Every thread blocked for good, twice in a row with nothing run between: no loop can be going,
+    # and none can start before something arrives (Bob is gone, Alice is silent).  Decided now.
+    if poll_until(Stillness([(program, ())]), window):
+        return
     share, used = program.busiest_thread(window)
     if share > float(lab.section("spin").get("busy_share", 0.5)):
         printed = program.stdout.total + program.stderr.total - printed_before
