@@ -11,6 +11,8 @@ import subprocess
 
 import psutil
 
+from grader.isolation.procfs import read_proc
+
 TOKEN_VAR = "GRADER_POD"
 
 
@@ -85,8 +87,7 @@ def descendants(root):
         found.append(pid)
         try:
             for task in os.listdir(f"/proc/{pid}/task"):
-                with open(f"/proc/{pid}/task/{task}/children") as f:
-                    queue.extend(int(child) for child in f.read().split())
+                queue.extend(int(child) for child in read_proc(f"/proc/{pid}/task/{task}/children").split())
         except (OSError, ValueError):
             continue
     return found
@@ -95,8 +96,7 @@ def descendants(root):
 def is_running(pid):
     """True if ``pid`` exists and is not a zombie (cheap: one read of /proc)."""
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+        return read_proc(f"/proc/{pid}/stat").rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except (OSError, IndexError):
         return False
 
@@ -104,8 +104,7 @@ def is_running(pid):
 def process_group(pid):
     """The process group of ``pid`` (from /proc), or None if it has ended."""
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            return int(f.read().rsplit(")", 1)[1].split()[2])
+        return int(read_proc(f"/proc/{pid}/stat").rsplit(")", 1)[1].split()[2])
     except (OSError, IndexError, ValueError):
         return None
 

@@ -36,6 +36,7 @@ from grader.isolation.processes import (
     sweep,
     user_processes,
 )
+from grader.isolation.procfs import read_proc
 
 BOOTSTRAP = Path(__file__).parent / "shim" / "bootstrap.py"
 # -I: nothing from the grader's environment; -S: no .pth processing (the
@@ -367,8 +368,7 @@ class Program:
         # zombie): the exit is on its way to us (through the pod's init on a
         # loaded machine, that takes a while).  Wait for it, not for nothing.
         try:
-            with open(f"/proc/{self.proc.pid}/stat") as f:
-                return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+            return read_proc(f"/proc/{self.proc.pid}/stat").rsplit(")", 1)[1].split()[0] in ("Z", "X")
         except (OSError, IndexError, AttributeError):
             return self.proc is not None
 
@@ -503,10 +503,8 @@ class Program:
         for pid in self.tree_pids():
             try:
                 for thread in os.listdir(f"/proc/{pid}/task"):
-                    with open(f"/proc/{pid}/task/{thread}/stat") as f:
-                        running = f.read().rsplit(")", 1)[1].split()[0] == "R"
-                    with open(f"/proc/{pid}/task/{thread}/schedstat") as f:
-                        ran, waited = (int(x) for x in f.read().split()[:2])
+                    running = read_proc(f"/proc/{pid}/task/{thread}/stat").rsplit(")", 1)[1].split()[0] == "R"
+                    ran, waited = (int(x) for x in read_proc(f"/proc/{pid}/task/{thread}/schedstat").split()[:2])
                     found[int(thread)] = (running, ran, ran + waited)
             except (OSError, ValueError, IndexError):
                 pass
