@@ -95,6 +95,11 @@ class GradingResult:
     lab_title: object = ""  # the lab's title (lab.toml), for the report's heading
     lab_path: str = ""      # the lab's folder: its catalog translates the checks when rendered again
 
+    def __post_init__(self):
+        # Kept to the millisecond, as result.json keeps it: a report rendered again from that file then
+        # shows the same "graded in 1.7 s" (1.7496 s shown as 1.7, then kept as 1.75 and shown as 1.8).
+        self.duration_s = round(self.duration_s, 3)
+
     @property
     def score(self):
         return round(sum(c.score for c in self.checks), 2)

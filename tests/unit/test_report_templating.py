@@ -35,3 +35,4 @@ def test_without_a_usable_temporary_folder_templates_are_compiled_each_time(tmp_
     environment = page_environment()
     assert environment.bytecode_cache is None
     assert environment.from_string("{{ text }}").render(text="<b>") == "&lt;b&gt;"  # still escapes
+
