@@ -21,14 +21,24 @@ from conftest import SUBMISSIONS, grade
 pytestmark = pytest.mark.slow
 
 
-def checks(graded):
-    return {c["id"]: c for c in graded.full()["checks"]}
+def failed_check(submission, check_id, tmp_path):
+    """Check ``check_id`` of a grading of ``submission``, which must have failed."""
+    check = {c["id"]: c for c in grade(submission, tmp_path).full()["checks"]}[check_id]
+    assert check["status"] == "failed", check
+    return check
+
+
+def client_alone(name, tmp_path):
+    """A submission holding only the client fixture ``name`` (graded against the reference server)."""
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "client.py").write_bytes((SUBMISSIONS / "clients" / name / "client.py").read_bytes())
+    return folder
 
 
 def test_a_failure_on_evidence_is_decided_early_and_once(tmp_path):
-    graded = grade(SUBMISSIONS / "no_broadcast" / "server.py", tmp_path)
-    broadcast = checks(graded)["server.broadcast"]
-    assert broadcast["status"] == "failed" and not broadcast["details"].get("confirmed")
+    broadcast = failed_check(SUBMISSIONS / "no_broadcast" / "server.py", "server.broadcast", tmp_path)
+    assert not broadcast["details"].get("confirmed")
     # Decided when the server was blocked for good, not when the 2 s bound ran out.
     assert broadcast["details"]["waited_s"] < 1.5, broadcast["details"]
 
@@ -37,37 +47,27 @@ def test_a_failure_beside_a_heartbeat_is_decided_after_its_wakes_and_confirmed(t
     # The heartbeat thread wakes every 50 ms: the server is never still, but once the heartbeat has
     # woken three times with nothing else moving, the relay is not coming.  Not complete evidence:
     # the failure is confirmed in a fresh pod.  Before: each such wait ran out its 2 s bound.
-    graded = grade(SUBMISSIONS / "ticking_no_broadcast" / "server.py", tmp_path)
-    broadcast = checks(graded)["server.broadcast"]
-    assert broadcast["status"] == "failed" and broadcast["details"].get("confirmed"), broadcast
+    broadcast = failed_check(SUBMISSIONS / "ticking_no_broadcast" / "server.py", "server.broadcast", tmp_path)
+    assert broadcast["details"].get("confirmed"), broadcast
     assert broadcast["details"]["waited_s"] < 1.0, broadcast["details"]
 
 
 def test_a_failure_beside_a_select_with_a_timeout_is_decided_after_its_wakes_and_confirmed(tmp_path):
     # The one thread waits in select() with a 0.2 s timeout: never blocked for good.  Once it has
     # woken three times with nothing to do and nothing in flight, the leave notice is not coming.
-    graded = grade(SUBMISSIONS / "select_timeout_no_leave" / "server.py", tmp_path)
-    leave = checks(graded)["server.leave_notice"]
-    assert leave["status"] == "failed" and leave["details"].get("confirmed"), leave
+    leave = failed_check(SUBMISSIONS / "select_timeout_no_leave" / "server.py", "server.leave_notice", tmp_path)
+    assert leave["details"].get("confirmed"), leave
     assert leave["details"]["waited_s"] < 1.5, leave["details"]
 
 
 def test_a_client_in_a_busy_loop_once_the_server_is_gone_is_failed_without_waiting_out_the_bound(tmp_path):
     # recv() returns b'' forever and the client prints empty lines: found spinning (run share, or
     # running between every two samples), which is what the check forbids, whether or not it would end.
-    folder = tmp_path / "submission"
-    folder.mkdir()
-    (folder / "client.py").write_bytes((SUBMISSIONS / "clients" / "spins_when_server_gone" / "client.py").read_bytes())
-    graded = grade(folder, tmp_path)
-    gone = checks(graded)["client.server_gone"]
-    assert gone["status"] == "failed" and "never stopped running" in gone["message"], gone
+    gone = failed_check(client_alone("spins_when_server_gone", tmp_path), "client.server_gone", tmp_path)
+    assert "never stopped running" in gone["message"], gone
     assert gone["details"]["waited_s"] < 1.5, gone["details"]
 
 
 def test_a_client_that_cannot_end_is_failed_without_waiting_out_the_bound(tmp_path):
-    folder = tmp_path / "submission"
-    folder.mkdir()
-    (folder / "client.py").write_bytes((SUBMISSIONS / "clients" / "hangs_on_eof" / "client.py").read_bytes())
-    graded = grade(folder, tmp_path)
-    quits = checks(graded)["client.quits"]
-    assert quits["status"] == "failed" and "nothing in it could end it" in quits["message"]
+    quits = failed_check(client_alone("hangs_on_eof", tmp_path), "client.quits", tmp_path)
+    assert "nothing in it could end it" in quits["message"]

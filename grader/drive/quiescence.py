@@ -223,6 +223,29 @@ class Stillness:
         return self.beyond[key][1]
 
 
+class Spinning:
+    """A ``settled`` callback: True once a thread of ``program`` is found in a busy loop.
+
+    Run or waiting for a core nine tenths of the spin window, or running
+    between every two samples for half a second (a loop printing into the
+    grader's pipe): see ``Quiescence``, whose rules hold at any load.
+    ``found`` then says so.  Idle samples start the search again.
+    """
+
+    def __init__(self, program):
+        self.program = program
+        self.found = False
+        self._search = Quiescence(program, set())
+
+    def __call__(self):
+        if self._search():
+            if self._search.outcome == "spinning":
+                self.found = True
+                return True
+            self._search = Quiescence(self.program, set())  # idle for now: look again
+        return False
+
+
 def stillness_of(program):
     """A Stillness of ``program`` alone, with nothing it wrote left unread on our side (its events included)."""
     return Stillness([(program, ())], also=lambda: program.output_pending() == 0)

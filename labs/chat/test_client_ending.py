@@ -9,7 +9,7 @@ first prompt.
 
 import time
 
-from grader.drive.quiescence import Quiescence, Stillness
+from grader.drive.quiescence import Spinning, Stillness
 from grader.engine.diagnose import stuck_frames
 from grader.engine.plugin import check
 from grader.i18n import lazy as _
@@ -29,29 +29,6 @@ def will_not_end(program, also=lambda: True):
     condition (the killed server really gone).
     """
     return Stillness([(program, ())], also=lambda: also() and program.output_pending() == 0)
-
-
-class Spinning:
-    """A ``settled`` callback: True once a thread of ``program`` is found in a busy loop.
-
-    Run or waiting for a core nine tenths of the spin window, or running
-    between every two samples for half a second (a loop printing into the
-    grader's pipe): see ``Quiescence``, whose rules hold at any load.
-    ``found`` then says so.  Idle samples start the search again.
-    """
-
-    def __init__(self, program):
-        self.program = program
-        self.found = False
-        self._search = Quiescence(program, set())
-
-    def __call__(self):
-        if self._search():
-            if self._search.outcome == "spinning":
-                self.found = True
-                return True
-            self._search = Quiescence(self.program, set())  # idle for now: look again
-        return False
 
 
 def _places(threads):

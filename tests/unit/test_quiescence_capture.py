@@ -3,7 +3,7 @@
 import pytest
 
 from grader.drive import quiescence
-from grader.drive.quiescence import Quiescence
+from grader.drive.quiescence import Quiescence, Spinning
 from grader.isolation.capture import BoundedCapture
 
 MS = 1_000_000  # nanoseconds
@@ -142,3 +142,16 @@ def test_a_settled_wait_still_sees_an_event_that_waits_in_the_pipe():
         os.close(write_end)
     program._in_hand["stdout"] = True
     assert program.output_pending() == 1  # bytes read and not yet handed on count too
+
+
+def test_spinning_is_found_after_idle_spells_and_never_in_a_program_that_only_waits(clock):
+    # Idle first (a client that printed "server closed" and waits), then a thread spins for good:
+    # the idle spells start the search again, and the busy loop is found.
+    idle = [{1: (False, 0, 0)}] * 20
+    busy = [{1: (True, n * 5 * MS, n * 5 * MS)} for n in range(200)]
+    spinning = Spinning(FakeProgram(idle + busy))
+    calls = next((n for n in range(220) if spinning()), None)
+    assert spinning.found and calls is not None and calls >= 20
+    # Blocked at every sample, nothing run: never a busy loop, however long it is watched.
+    waiting = Spinning(FakeProgram(idle))
+    assert not any(waiting() for _ in range(300)) and not waiting.found
