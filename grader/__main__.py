@@ -5,6 +5,7 @@ that moment must end the command as a Ctrl-C during a grading does, with
 exit code 130 and one line, not a traceback from the middle of an import.
 """
 
+import signal
 import sys
 
 INTERRUPTED = 130  # grader.errors.Exit.INTERRUPTED, which may not be imported yet
@@ -19,7 +20,16 @@ def run():
         # end the process by SIGINT, whatever code is returned.
         exec("")
         return INTERRUPTED
-    return main()
+    try:
+        code = main()
+    except KeyboardInterrupt:  # a Ctrl-C in the instant main() returned: an interrupted run
+        code = INTERRUPTED
+    # The exit code is decided: a further Ctrl-C (an impatient second one) must not turn the
+    # end of the interpreter into a death by SIGINT (exit -2 instead of 130).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if code == INTERRUPTED:
+        exec("")  # forget a KeyboardInterrupt that left an exec(), as above
+    return code
 
 
 def _interrupted():

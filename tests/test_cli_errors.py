@@ -114,6 +114,29 @@ def test_ctrl_c_during_an_import_still_exits_130(tmp_path):
     assert done.stderr.strip() == "grader: interrupted"
 
 
+def test_a_second_ctrl_c_after_the_exit_code_is_decided_changes_nothing(tmp_path):
+    # `grader batch` stopped by Ctrl-C returns 130; an impatient second Ctrl-C landing as main()
+    # returns, or while the interpreter ends, once made the process die by SIGINT (-2).
+    import subprocess
+    import sys
+
+    (tmp_path / "late_ctrl_c.py").write_text(
+        "import os, signal\n"
+        "import grader.cli\n"
+        "def main():\n"
+        "    os.kill(os.getpid(), signal.SIGINT)  # the second Ctrl-C, as main() returns\n"
+        "    return 130\n"
+        "grader.cli.main = main\n"
+        "from grader.__main__ import run\n"
+        "code = run()\n"
+        "os.kill(os.getpid(), signal.SIGINT)  # and a third, while the interpreter ends\n"
+        "raise SystemExit(code)\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "late_ctrl_c.py"], capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL, cwd=tmp_path)
+    assert done.returncode == 130, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+
+
 def test_ctrl_c_while_the_cli_is_still_being_imported_exits_130(tmp_path):
     # On a busy machine the CLI's import takes long enough for a Ctrl-C to land in it: the
     # tests' own Ctrl-C once came there, and Python printed a traceback and died by SIGINT (-2).
