@@ -143,7 +143,7 @@ def test_slow_reader(chat):
     # may still squeeze through a full buffer: the flood is the test.)
     data = flood_lines(int(1.5 * send_buffer_limit()) + 1024 * 1024)
     before = bob.received_bytes
-    flood.start(data, FLOOD_SECONDS)
+    flood.start(data, FLOOD_SECONDS, listener=bob)
     chat.last_action = _("Sleepy stopped reading and Flood sent {n} lines ({kb} KB)").format(
         n=data.count(b"\n"), kb=len(data) // 1024)
     chat.last_actor = "Flood"

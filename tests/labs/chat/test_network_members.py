@@ -1,6 +1,7 @@
 """The network checks' pure rules and members, without a grading (socketpairs, strings)."""
 
 import socket
+import threading
 import time
 
 from grader.labs.chat.network import Drain, decoration, flood_lines, framed_line
@@ -107,3 +108,50 @@ def test_student_traceback_keeps_only_the_students_frames(tmp_path):
     assert 'File "server.py", line 40' in shown and "server.accept()" in shown
     assert "bootstrap.py" not in shown and "socket.py" not in shown and "_accept" not in shown
     assert shown.splitlines()[0].startswith("Traceback") and shown.splitlines()[-1] == "KeyboardInterrupt"
+
+
+def _relay_dropping(source, target, counts):
+    """A server that sends without blocking: what does not fit ``target``'s buffers is dropped (selectors_loop)."""
+    target.setblocking(False)
+    while True:
+        chunk = source.recv(4096)
+        if not chunk:
+            return
+        try:
+            sent = target.send(chunk)
+        except BlockingIOError:
+            sent = 0
+        counts["dropped"] += len(chunk) - sent
+
+
+def _flood_past_a_stalled_listener(paced):
+    """Flood 4 MB through a dropping relay while the listener's drain is held up 0.3 s; (dropped, received, sent)."""
+    from grader.labs.chat.network import Flooder
+
+    flood_ours, flood_theirs = _tcp_pair()
+    bob_ours, bob_theirs = _tcp_pair()
+    counts = {"dropped": 0}
+    relay = threading.Thread(target=_relay_dropping, args=(flood_theirs, bob_theirs, counts), daemon=True)
+    relay.start()
+    bob = Drain("Bob", bob_ours, _Transcript())
+    flood = Flooder("Flood", flood_ours, _Transcript())
+    data = flood_lines(4 * 1024 * 1024)
+    try:
+        with bob._cond:  # the drain's thread cannot count what it reads: a robot starved on a loaded machine
+            flood.start(data, 10.0, listener=bob if paced else None)
+            time.sleep(0.3)  # the stall being modelled, not a wait for something
+        bob.wait_received(len(data), quiet=1.0, seconds=10.0)  # all of it, or 1 s with nothing more
+        return counts["dropped"], bob.received_bytes, len(data)
+    finally:
+        for sock in (flood_ours, flood_theirs, bob_ours, bob_theirs):
+            sock.close()
+
+
+def test_an_unpaced_flood_outruns_a_stalled_listener_and_a_non_blocking_server_drops_part_of_it():
+    dropped, received, sent = _flood_past_a_stalled_listener(paced=False)
+    assert dropped > 0 and received == sent - dropped  # the flip seen under load: slow_reader failed
+
+
+def test_a_flood_paced_by_its_listener_loses_nothing_however_late_the_listener_reads():
+    dropped, received, sent = _flood_past_a_stalled_listener(paced=True)
+    assert (dropped, received) == (0, sent)
