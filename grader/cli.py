@@ -66,6 +66,9 @@ def build_parser():
                        help="how to isolate the student's programs (default: auto)")
     check.add_argument("--lab", metavar="DIR", help=LAB_HELP)
     check.add_argument("--plain", action="store_true", help="no colours in the terminal table")
+    check.add_argument("--one-session", action="store_true",
+                       help="run the lab's scenario files one after another in one session: less CPU, more wall "
+                            "time, the same verdicts (what grader batch does)")
     report = commands.add_parser("report", help="render a stored result.json again (other formats, another "
                                                 "language), without grading")
     report.add_argument("result", help="the result.json that `grader check` wrote beside its report")
@@ -96,7 +99,7 @@ def _add_class_commands(commands):
                                            "a .zip (Moodle and Canvas exports too)")
     batch.add_argument("--out", metavar="DIR", help="the gradebook's folder (default: reports/<folder name>/)")
     batch.add_argument("--workers", metavar="N", type=int, default=None,
-                       help="gradings at once (default: the number of cores)")
+                       help="gradings at once (default: one more than the number of cores)")
     batch.add_argument("--timeout", metavar="SECONDS", type=float, default=None,
                        help="wall-time budget of one submission (default: the lab's submission limit + 60 s)")
     batch.add_argument("--force", action="store_true", help="grade again even what has not changed")
@@ -161,7 +164,7 @@ def run_check(args, stdout):
     folder = report_folder(args.path, args.out)
     try:
         graded = grade(args.path, server=args.server, client=args.client, lang=lang,
-                       isolation=args.isolation, lab_path=args.lab)
+                       isolation=args.isolation, lab_path=args.lab, one_session=args.one_session)
     except SubmissionError as exc:
         if args.format:  # the platform still gets its file: 0 points and why (the exit code stays 2)
             _write_ungradable(args, folder, formats, context, str(exc))
@@ -343,12 +346,13 @@ def run_batch(args, stdout, stderr):
         read_worksheet(args.moodle_worksheet)  # not a worksheet: one line, before anything is graded
     folder = Path(args.submissions)
     out = Path(args.out) if args.out else Path("reports") / (re.sub(r"[^\w.-]+", "_", folder.resolve().name) or "class")
-    options = BatchOptions(folder, out, args.workers or default_workers(), args.timeout or 0,
+    workers = args.workers or default_workers()
+    options = BatchOptions(folder, out, workers, args.timeout or 0,
                            lang=args.lang or default_language(), force=args.force, shard=shard,
                            isolation=args.isolation, lab=lab_path(args.lab) if args.lab else None,
                            similarity=args.similarity,
                            moodle_worksheet=Path(args.moodle_worksheet) if args.moodle_worksheet else None,
-                           unsafe=args.unsafe)
+                           unsafe=args.unsafe, one_session=workers > 1)
     from grader.i18n import set_language
 
     set_language(options.lang)  # the feedback comments of a Moodle worksheet are in the students' language

@@ -30,24 +30,21 @@ def cores():
         return os.cpu_count() or 1
 
 
-def sessions_per_grading():
-    """Pytest sessions one grading runs at once: its own and one per lab.toml ``parallel`` file."""
-    from grader.model.lab import builtin_lab_path, load_lab
-
-    return 1 + len(load_lab(builtin_lab_path()).parallel)
-
-
 def grading_workers():
-    """How many xdist workers `-n auto` starts: one per core.
+    """How many xdist workers `-n auto` starts: one more than the cores.
 
-    Every test may grade (several pytest sessions at once), so this
-    oversubscribes the cores; the verdicts are decided on evidence, not
-    clocks, so they do not depend on it, and most tests mostly wait.
-    Measured on 2 cores, the whole suite: 16 min with two workers, about
-    60 min with one (while other work ran).  PYTEST_XDIST_AUTO_NUM_WORKERS
+    A test grades in one pytest session (``grade``: ``--one-session``), so a
+    worker's grading keeps about one core busy, less while it waits for the
+    student's programs; one worker more than the cores fills those waits.
+    The verdicts are decided on evidence, not clocks, so they do not depend
+    on it.  Measured on 2 cores, the tests that grade a fixture each
+    (test_fixture_verdicts, test_client_verdicts, test_server_shapes):
+    86 s with 2 workers and gradings in four sessions side by side, 82 s
+    with 2 workers and one session, 64 s with 3 workers and one session,
+    78 s with 3 workers and four sessions.  PYTEST_XDIST_AUTO_NUM_WORKERS
     overrides it.
     """
-    return max(1, cores())
+    return max(1, cores()) + 1
 
 
 def pytest_xdist_auto_num_workers(config):
@@ -136,10 +133,18 @@ def run_grader(*args, cwd=None, timeout=120, env=None):
     return done
 
 
-def grade(path, tmp_path, *extra, timeout=120):
-    """Grade ``path`` with `grader check --json` into ``tmp_path``; return a Graded."""
+def grade(path, tmp_path, *extra, timeout=120, one_session=True):
+    """Grade ``path`` with `grader check --json` into ``tmp_path``; return a Graded.
+
+    In one session (``--one-session``, as `grader batch` grades) unless told
+    otherwise: the same verdicts (``test_one_session.py`` compares both) for
+    about a fifth less CPU, which the suite's other gradings use meanwhile.
+    The reference, the seeds and the gradings a batch is compared with run
+    the default layout, several sessions side by side.
+    """
     out = tmp_path / "out.json"
     report_dir = tmp_path / "report"
+    extra = (*extra, "--one-session") if one_session else extra
     done = run_grader("check", path, "--json", out, "--out", report_dir, "--plain", *extra, timeout=timeout)
     result = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
     return Graded(done.returncode, done.stdout, done.stderr, result, report_dir)

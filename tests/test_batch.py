@@ -273,7 +273,7 @@ def test_a_class_of_40_gets_the_verdicts_of_grader_check(tmp_path):
     for name, expect in expected.items():
         if expect.status == "as_check" or name == "sidorova.zip":
             target = resolve(entries[name], tmp_path / f"resolve-{len(direct)}", root).target
-            direct[name] = grade(target, tmp_path / f"direct-{len(direct)}")
+            direct[name] = grade(target, tmp_path / f"direct-{len(direct)}", one_session=False)
     started = time.monotonic()
     done = batch(root, "--out", out, timeout=1200)
     took = time.monotonic() - started

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.slow  # every test here grades end to end
 
 @pytest.mark.parametrize("isolation", isolations())
 def test_reference_gets_full_marks(isolation, tmp_path):
-    graded = grade(REFERENCE, tmp_path, "--isolation", isolation)
+    graded = grade(REFERENCE, tmp_path, "--isolation", isolation, one_session=False)
     assert graded.code == 0, graded.stdout + graded.stderr
     assert graded.result["isolation"] == ("namespaces" if isolation == "namespaces" else "process-group")
     assert set(graded.statuses().values()) == {"passed"}
@@ -18,7 +18,7 @@ def test_reference_gets_full_marks(isolation, tmp_path):
 
 
 def test_report_shows_every_check_with_transcript(tmp_path):
-    graded = grade(REFERENCE, tmp_path)
+    graded = grade(REFERENCE, tmp_path, one_session=False)
     html = (graded.report_dir / "report.html").read_text(encoding="utf-8")
     for check in graded.result["checks"]:
         assert f'id="{check["id"]}"' in html
@@ -32,7 +32,7 @@ def test_report_shows_every_check_with_transcript(tmp_path):
 
 
 def test_a_single_server_file_is_graded(tmp_path):
-    graded = grade(REFERENCE / "server.py", tmp_path)
+    graded = grade(REFERENCE / "server.py", tmp_path, one_session=False)
     assert graded.code == 1, graded.stdout + graded.stderr  # the client part is missing
     statuses = graded.statuses()
     assert all(s == "passed" for c, s in statuses.items() if c.startswith("server.") or c == "static.threading")

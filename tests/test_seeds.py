@@ -89,7 +89,7 @@ def _seed(prefix):
 
 @pytest.mark.parametrize("prefix", sorted(EXPECTED))
 def test_seed_report_graded_as_is(prefix, tmp_path):
-    graded = grade(_seed(prefix), tmp_path)
+    graded = grade(_seed(prefix), tmp_path, one_session=False)
     assert graded.result is not None, graded.stderr
     statuses = graded.statuses()
     got = [statuses.get(check) for check in CHECKS]

@@ -46,6 +46,9 @@ class BatchOptions:
     similarity: float = 0.5        # pairs at least this alike are listed
     moodle_worksheet: Path | None = None  # Moodle's grading worksheet to fill in (else the basic columns)
     unsafe: bool = False           # --unsafe: grade even without file isolation
+    # Each grading runs its scenario files in one pytest session (grader check --one-session): less
+    # CPU for the same verdicts, worth it when the other gradings running meanwhile keep the cores busy.
+    one_session: bool = False
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,8 @@ def _grade_safely(job, options, stop, hurry, baseline):
     # A bug of ours on one odd entry costs that entry, not the batch; the traceback goes with it, for staff.
     try:
         return jobs.grade(job, class_folder=options.class_folder, out=options.out, budget_s=options.budget_s,
-                          stop=stop, hurry=hurry, baseline=baseline, lab_arg=options.lab)
+                          stop=stop, hurry=hurry, baseline=baseline, lab_arg=options.lab,
+                          one_session=options.one_session)
     except Exception as exc:
         with _LOG_LOCK, open(Path(options.out) / ERRORS_LOG, "a", encoding="utf-8") as log:
             log.write(f"--- {job.entry.name} ({jobs.now()})\n{traceback.format_exc()}\n")
@@ -204,5 +208,11 @@ def assignment_fingerprints(lab_path):
 
 
 def default_workers():
-    """Gradings at once when not told: the number of cores (see README, "Batch grading: speed")."""
-    return os.cpu_count() or 1
+    """Gradings at once when not told: one more than the cores (see README, "Speed of a batch").
+
+    Each grading then runs in one session (``one_session``) and keeps about
+    one core busy, less while it waits for the student's programs: the one
+    more fills those waits.  The verdicts do not depend on it (decided on
+    evidence; bench/stability.py runs 4 gradings at once beside 2 burners).
+    """
+    return (os.cpu_count() or 1) + 1

@@ -62,7 +62,7 @@ def program_texts(target):
     return []
 
 
-def grade(job, *, class_folder, out, budget_s, stop, hurry, baseline=frozenset(), lab_arg=None):
+def grade(job, *, class_folder, out, budget_s, stop, hurry, baseline=frozenset(), lab_arg=None, one_session=False):
     """Grade ``job``'s entry into ``out``/submissions/; return its Record, or None if stopped."""
     started_at = now()
     scratch = Path(tempfile.mkdtemp(prefix="grader-batch-"))
@@ -75,7 +75,8 @@ def grade(job, *, class_folder, out, budget_s, stop, hurry, baseline=frozenset()
             return _record(job, "ungradable", started_at, 0.0, reason=str(exc))
         prints = fingerprints(program_texts(resolved.target), baseline)
         command = worker.check_command(resolved.target, scratch / "report", scratch / "report" / "summary.json",
-                                       lang=job.options.get("lang"), isolation=job.options["isolation"], lab=lab_arg)
+                                       lang=job.options.get("lang"), isolation=job.options["isolation"], lab=lab_arg,
+                                       one_session=one_session)
         if stop.is_set():
             return None
         finished = worker.run(command, scratch / "run", budget_s, stop, hurry)

@@ -38,10 +38,12 @@ class Finished:
     stderr: str             # the end of what it wrote on stderr
 
 
-def check_command(target, out_dir, json_file, *, lang=None, isolation="auto", lab=None):
+def check_command(target, out_dir, json_file, *, lang=None, isolation="auto", lab=None, one_session=False):
     """The ``grader check`` command line for one submission."""
     command = [sys.executable, "-m", "grader", "check", str(target), "--json", str(json_file),
                "--out", str(out_dir), "--plain", "--isolation", isolation]
+    if one_session:
+        command.append("--one-session")
     if lang:
         command += ["--lang", lang]
     if lab:

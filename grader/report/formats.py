@@ -6,6 +6,7 @@ file: 0 points and the reason.  Classroom 50's needs the runner's environment
 (``prepare`` reads it before a grading is spent).
 """
 
+import importlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,44 +27,46 @@ class Format:
     about: str
 
 
-def _single(filename, render):
+def _renderer(module, name):
+    # Imported when called: a report loads only its own renderer's dependencies (Jinja, Markdown), and
+    # importing every format's module took about a tenth of a report's time.
+    def render(*args):
+        return getattr(importlib.import_module(f"grader.report.{module}"), name)(*args)
+    return render
+
+
+def _single(filename, module, name):
+    render = _renderer(module, name)
     return lambda data, context: {filename: render(data)}
 
 
-def _formats():
-    # Imported here: a renderer's dependencies (Jinja) load only when a report is written.
-    from grader.report import classroom50 as c50
-    from grader.report.gradescope import render_gradescope, render_gradescope_ungradable
-    from grader.report.html import render_html
-    from grader.report.junit import render_junit, render_junit_locations, render_junit_ungradable
-    from grader.report.markdown import render_markdown
-    from grader.report.summary import render_summary, render_summary_ungradable
-    from grader.report.ungradable import render_html_ungradable, render_markdown_ungradable
-
-    def classroom50(render):
-        return lambda data, context: {f"{CLASSROOM50_DIR}/{name}": text
-                                      for name, text in render(data, context["classroom50"]).items()}
-
-    return {f.name: f for f in (
-        Format("html", _single("report.html", render_html), _single("report.html", render_html_ungradable),
-               "the report page (default)"),
-        Format("md", _single("report.md", render_markdown), _single("report.md", render_markdown_ungradable),
-               "Markdown, to paste into a lab report"),
-        Format("json", _single("summary.json", render_summary), _single("summary.json", render_summary_ungradable),
-               "the results as JSON (DESIGN.md schema)"),
-        Format("gradescope", _single("gradescope.json", render_gradescope),
-               _single("gradescope.json", render_gradescope_ungradable), "Gradescope's results.json"),
-        Format("junit", _single("junit.xml", render_junit), _single("junit.xml", render_junit_ungradable),
-               "JUnit XML for CI (valid for Jenkins' xUnit, GitLab, GitHub reporters)"),
-        Format("junit-github", _single("junit-github.xml", render_junit_locations),
-               _single("junit-github.xml", render_junit_ungradable),
-               "JUnit XML with file/line on failing testcases (GitHub/GitLab annotations; not for Jenkins)"),
-        Format("classroom50", classroom50(c50.classroom50_files), classroom50(c50.classroom50_ungradable_files),
-               "Classroom 50's result.json and release-body.md (in classroom50/)"),
-    )}
+def _classroom50(name):
+    render = _renderer("classroom50", name)
+    return lambda data, context: {f"{CLASSROOM50_DIR}/{path}": text
+                                  for path, text in render(data, context["classroom50"]).items()}
 
 
-NAMES = ("html", "md", "json", "gradescope", "junit", "junit-github", "classroom50")
+_FORMATS = {f.name: f for f in (
+    Format("html", _single("report.html", "html", "render_html"),
+           _single("report.html", "ungradable", "render_html_ungradable"), "the report page (default)"),
+    Format("md", _single("report.md", "markdown", "render_markdown"),
+           _single("report.md", "ungradable", "render_markdown_ungradable"), "Markdown, to paste into a lab report"),
+    Format("json", _single("summary.json", "summary", "render_summary"),
+           _single("summary.json", "summary", "render_summary_ungradable"), "the results as JSON (DESIGN.md schema)"),
+    Format("gradescope", _single("gradescope.json", "gradescope", "render_gradescope"),
+           _single("gradescope.json", "gradescope", "render_gradescope_ungradable"), "Gradescope's results.json"),
+    Format("junit", _single("junit.xml", "junit", "render_junit"),
+           _single("junit.xml", "junit", "render_junit_ungradable"),
+           "JUnit XML for CI (valid for Jenkins' xUnit, GitLab, GitHub reporters)"),
+    Format("junit-github", _single("junit-github.xml", "junit", "render_junit_locations"),
+           _single("junit-github.xml", "junit", "render_junit_ungradable"),
+           "JUnit XML with file/line on failing testcases (GitHub/GitLab annotations; not for Jenkins)"),
+    Format("classroom50", _classroom50("classroom50_files"), _classroom50("classroom50_ungradable_files"),
+           "Classroom 50's result.json and release-body.md (in classroom50/)"),
+)}
+
+
+NAMES = tuple(_FORMATS)  # in the order --help lists them
 DEFAULT = ("html",)
 
 
@@ -120,5 +123,4 @@ def _write_all(data, folder, names, context, kind):
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     context = prepare(names) if context is None else context
-    formats = _formats()
-    return {name: _write(folder, getattr(formats[name], kind)(data, context))[0] for name in names}
+    return {name: _write(folder, getattr(_FORMATS[name], kind)(data, context))[0] for name in names}

@@ -21,6 +21,30 @@ def test_numbers_take_the_decimal_comma_in_russian():
     assert number(None) == ""
 
 
+def test_numbers_are_written_as_babel_writes_them_without_a_minus_on_zero():
+    # The kit rounds and writes numbers itself, with the language's symbols from Babel; the result
+    # must be Babel's own for every pattern it uses (ties to even, trailing zeros, ints, negatives).
+    import random
+
+    from babel.numbers import format_decimal
+
+    from grader.i18n import _number
+
+    chosen = random.Random(13)
+    values = [0.0005, 0.0015, 0.0025, 2.5, -2.5, 999.9995, 1 / 3, 0.1 + 0.2, 1e20, 10 ** 6, -7, 12]
+    values += [chosen.uniform(-1000, 1000) for _ in range(300)]
+    values += [chosen.randint(0, 10 ** 6) / 1000 for _ in range(300)]
+    for language in ("en", "ru"):
+        for value in values:
+            for decimals in (None, 0, 1, 3):
+                pattern = "0.###" if decimals is None else "0." + "0" * decimals if decimals else "0"
+                babel = format_decimal(value, format=pattern, locale=language, group_separator=False)
+                if babel.lstrip("-").strip("0.,"):  # Babel writes "-0" for a negative that rounds to zero
+                    assert _number(value, decimals, language) == babel, (value, decimals, language)
+    assert (_number(-0.0004, 3, "en"), _number(-0.0004, None, "ru")) == ("0.000", "0")
+    assert _number(float("nan"), None, "en") == "NaN"
+
+
 def test_markdown_in_messages_becomes_markup_and_html_stays_text():
     assert str(markdown_inline("remove *that* client at `x = recv()`")) == (
         "remove <em>that</em> client at <code>x = recv()</code>")
