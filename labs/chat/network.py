@@ -178,7 +178,20 @@ class Drain:
             return arrived
 
     def pending(self):
-        """Bytes in this member's socket that the drain has not taken yet."""
+        """Bytes that reached this member's socket and the drain has not counted yet.
+
+        The kernel's count of the bytes that arrived (TCP_INFO's
+        bytes_received) less what the drain counted: that includes bytes its
+        thread has taken from the socket but not counted yet (a thread
+        starved on a loaded machine), which the socket's queue no longer
+        shows.  The queue (FIONREAD) where TCP_INFO has no such count.
+        """
+        try:
+            info = self.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+            if len(info) >= 136:
+                return max(0, struct.unpack_from("Q", info, 128)[0] - self.received_bytes)
+        except OSError:
+            pass
         try:
             return struct.unpack("i", fcntl.ioctl(self.sock.fileno(), termios.FIONREAD, b"\0\0\0\0"))[0]
         except OSError:

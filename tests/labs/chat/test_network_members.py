@@ -155,3 +155,27 @@ def test_an_unpaced_flood_outruns_a_stalled_listener_and_a_non_blocking_server_d
 def test_a_flood_paced_by_its_listener_loses_nothing_however_late_the_listener_reads():
     dropped, received, sent = _flood_past_a_stalled_listener(paced=True)
     assert (dropped, received) == (0, sent)
+
+
+def test_bytes_the_drain_took_but_has_not_counted_are_still_pending():
+    # The drain's thread has taken them from the socket (its queue is empty) but cannot count them
+    # yet, as when it is starved on a loaded machine: a wait must not take Bob's socket for drained.
+    import fcntl
+    import struct
+    import termios
+
+    from grader.drive.wait import poll_until
+
+    ours, theirs = _tcp_pair()
+    bob = Drain("Bob", ours, _Transcript())
+    try:
+        with bob._cond:
+            theirs.sendall(b"x" * 1000)
+            queue = lambda: struct.unpack("i", fcntl.ioctl(ours.fileno(), termios.FIONREAD, b"\0\0\0\0"))[0]  # noqa: E731
+            assert poll_until(lambda: queue() == 0, 5.0)  # taken by the drain's recv()
+            assert bob.pending() == 1000
+        assert bob.wait_received(1000, quiet=1.0, seconds=5.0)
+        assert bob.pending() == 0
+    finally:
+        ours.close()
+        theirs.close()
