@@ -63,6 +63,11 @@ def report(target, gradings):
              f"slowest={slowest:.1f}s" + ("  (hostile)" if target.hostile else "")]
     for check, counts in flips(gradings).items():
         lines.append(f"    {check}: " + ", ".join(f"{status} x{count}" for status, count in counts.most_common()))
+        # What the rarer verdicts said: a flip is diagnosed from its message, the run's scratch is gone.
+        for status, _count in counts.most_common()[1:]:
+            said = next((g.messages.get(check, "") for g in gradings if g.verdicts.get(check) == status), "")
+            if said:
+                lines.append(f"      {status}: {' '.join(said.split())[:400]}")
     return lines
 
 

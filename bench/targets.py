@@ -49,6 +49,7 @@ class Graded:
     code: int | None
     verdicts: dict = field(default_factory=dict)
     timed_out: bool = False
+    messages: dict = field(default_factory=dict)  # {check id: message} of the checks that did not pass
 
     @property
     def vector(self):
@@ -138,14 +139,16 @@ def grade(target, out, timeout_s):
             os.killpg(process.pid, signal.SIGKILL)
             code = process.wait()
     wall = time.monotonic() - started
-    verdicts = {}
+    verdicts, messages = {}, {}
     if result.is_file():
         try:
-            verdicts = {c["id"]: c["status"] for c in json.loads(result.read_text(encoding="utf-8"))["checks"]}
+            checks = json.loads(result.read_text(encoding="utf-8"))["checks"]
+            verdicts = {c["id"]: c["status"] for c in checks}
+            messages = {c["id"]: c.get("message", "") for c in checks if c["status"] != "passed"}
         except (ValueError, KeyError):
-            verdicts = {}
+            verdicts, messages = {}, {}
         result.unlink()
-    return Graded(wall, code, verdicts, timed_out)
+    return Graded(wall, code, verdicts, timed_out, messages)
 
 
 def become_subreaper():
