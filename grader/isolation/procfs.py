@@ -125,6 +125,24 @@ def thread_wait(pid, tid, machine):
     return "forever" if value >= 2 ** 31 else "timed"  # a negative int: no timeout
 
 
+_READS = {"x86_64": 0, "aarch64": 63}  # read(2)
+
+
+def reading(tid, fd, machine):
+    """True while thread ``tid`` of this process sleeps in read() on ``fd``: it holds no bytes of it.
+
+    False when it runs, or waits for something else (the GIL, after its
+    read() returned with bytes it has not handed on yet), or cannot be seen.
+    """
+    try:
+        if read_proc(f"/proc/self/task/{tid}/stat").rsplit(")", 1)[1].split()[0] != "S":
+            return False
+        fields = read_proc(f"/proc/self/task/{tid}/syscall").split()
+        return int(fields[0]) == _READS.get(machine) and int(fields[1], 16) == fd
+    except (OSError, IndexError, ValueError):
+        return False
+
+
 # Sleeps: (nanosleep, clock_nanosleep) per architecture.  Python 3.11's time.sleep() sleeps in
 # clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline): the deadline is in the sleeper's memory.
 _SLEEPS = {"x86_64": (35, 230), "aarch64": (101, 115)}

@@ -38,6 +38,7 @@ from grader.isolation.processes import (
 )
 from grader.isolation.procfs import read_proc
 
+_MACHINE = platform.machine()  # for the system call numbers procfs reads
 BOOTSTRAP = Path(__file__).parent / "shim" / "bootstrap.py"
 # -I: nothing from the grader's environment; -S: no .pth processing (the
 # shim adds site-packages itself); -u: unbuffered; -B: no .pyc.  A pod's
@@ -129,6 +130,7 @@ class Program:
         self._known_pids = set()
         self._event_pipe = None  # our end of the shim's events, while its reader runs
         self._in_hand = {}  # reader name -> True while it holds bytes it has read but not yet handed on
+        self._readers = {}  # reader name -> (its thread's id, the fd it reads), while it reads
         self.on_output = None  # callback(stream_name, bytes) for transcripts
 
     # ----------------------------------------------------------------- start
@@ -172,6 +174,7 @@ class Program:
     def _read_events(self, fd):
         buffer = b""
         with os.fdopen(fd, "rb", buffering=0) as pipe:
+            self._readers["events"] = (threading.get_native_id(), fd)
             while True:
                 chunk = pipe.read(65536)
                 self._in_hand["events"] = True  # until parsed: see output_pending
@@ -204,12 +207,14 @@ class Program:
                     self._cond.notify_all()
         with self._cond:
             self._event_pipe = None
+            self._readers.pop("events", None)
             self._in_hand["events"] = False
             self._streams_done += 1
             self._cond.notify_all()
 
     def _read_stream(self, pipe, capture, name):
         with pipe:
+            self._readers[name] = (threading.get_native_id(), pipe.fileno())
             while True:
                 chunk = pipe.read1(65536) if hasattr(pipe, "read1") else pipe.read(65536)
                 self._in_hand[name] = True
@@ -220,6 +225,7 @@ class Program:
                     self.on_output(name, chunk)
                 self._in_hand[name] = False
         with self._cond:
+            self._readers.pop(name, None)
             self._in_hand[name] = False
             self._streams_done += 1
             self._cond.notify_all()
@@ -231,9 +237,14 @@ class Program:
         not seen: an "input" event in the pipe, or read but not yet parsed,
         while the grader's reader thread waits for the GIL on a loaded
         machine.  A wait must not be decided until it is handled.  A reader
-        that holds bytes counts as one pending byte.
+        that holds bytes counts as one pending byte; so does one that is not
+        asleep in its read(): its read() may have returned bytes it has not
+        yet said it holds (a Ctrl-C's traceback, read but not yet stored,
+        made server.shutdown pass once under load).
         """
-        pending = sum(1 for held in list(self._in_hand.values()) if held)
+        readers = dict(self._readers)
+        pending = sum(1 for name, held in list(self._in_hand.items())
+                      if held or (name in readers and not procfs.reading(*readers[name], _MACHINE)))
         fds = []
         for pipe in (getattr(self.proc, "stdout", None), getattr(self.proc, "stderr", None)):
             try:

@@ -114,7 +114,7 @@ def test_a_settled_wait_still_sees_an_event_that_waits_in_the_pipe():
 
     program = object.__new__(Program)
     program.proc, program.exit_code, program.events = None, None, []
-    program._cond, program._in_hand = threading.Condition(), {}
+    program._cond, program._in_hand, program._readers = threading.Condition(), {}, {}
     read_end, write_end = os.pipe()
     os.write(write_end, b"{'ev': 'input'}\n")
     program._event_pipe = read_end
@@ -155,3 +155,38 @@ def test_spinning_is_found_after_idle_spells_and_never_in_a_program_that_only_wa
     # Blocked at every sample, nothing run: never a busy loop, however long it is watched.
     waiting = Spinning(FakeProgram(idle))
     assert not any(waiting() for _ in range(300)) and not waiting.found
+
+
+def test_a_reader_counts_as_holding_nothing_only_while_it_sleeps_in_its_read():
+    # Program.output_pending counts a reader that is not asleep in read() as holding bytes: its read()
+    # may have returned what it has not stored yet (a thread waiting for the GIL on a loaded machine).
+    import os
+    import platform
+    import threading
+
+    from grader.drive.wait import poll_until
+    from grader.isolation import procfs
+
+    machine = platform.machine()
+    if machine not in ("x86_64", "aarch64"):
+        pytest.skip(f"no read() number for {machine}")
+    r, w = os.pipe()
+    ids, release = [], threading.Event()
+
+    def reader():
+        ids.append(threading.get_native_id())
+        os.read(r, 10)
+        release.wait(5)  # it has the byte and has not handed it on
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    try:
+        assert poll_until(lambda: ids and procfs.reading(ids[0], r, machine), 5.0)
+        assert not procfs.reading(ids[0], w, machine)  # asleep in a read of another fd
+        os.write(w, b"x")
+        assert poll_until(lambda: not procfs.reading(ids[0], r, machine), 5.0)
+    finally:
+        release.set()
+        thread.join(5)
+        os.close(r)
+        os.close(w)
