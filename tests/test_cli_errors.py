@@ -1,6 +1,8 @@
 """Bad input: one clear line on stderr and exit code 2, never a traceback or a hang."""
 
 import os
+import subprocess
+import sys
 
 from conftest import run_grader
 
@@ -98,18 +100,20 @@ def test_unknown_option_names_the_commands_help(tmp_path):
     _one_line_error(run_grader("--bogus"), "(see: grader --help)")
 
 
+def _run_script(folder, name, source, *, as_module=False):
+    """Write ``source`` as ``folder/name`` and run it with this Python; the CompletedProcess."""
+    (folder / name).write_text(source, encoding="utf-8")
+    command = [sys.executable, "-m", name.removesuffix(".py")] if as_module else [sys.executable, name]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, cwd=folder)
+
+
 def test_ctrl_c_during_an_import_still_exits_130(tmp_path):
     # A Ctrl-C that lands while a dataclass is being built (an exec() of a string, at import)
     # once made `python -m grader` end by SIGINT (-2) after it had handled it and chosen 130.
-    import subprocess
-    import sys
-
-    (tmp_path / "interrupted_grader.py").write_text(
-        "import grader.cli as cli\n"
-        "cli.run_check = lambda args, stdout: exec('raise KeyboardInterrupt')\n"
-        "raise SystemExit(cli.main(['check', '.']))\n", encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "interrupted_grader"], capture_output=True, text=True, timeout=60,
-                          stdin=subprocess.DEVNULL, cwd=tmp_path)
+    done = _run_script(tmp_path, "interrupted_grader.py",
+                       "import grader.cli as cli\n"
+                       "cli.run_check = lambda args, stdout: exec('raise KeyboardInterrupt')\n"
+                       "raise SystemExit(cli.main(['check', '.']))\n", as_module=True)
     assert done.returncode == 130, done.stderr
     assert done.stderr.strip() == "grader: interrupted"
 
@@ -117,22 +121,17 @@ def test_ctrl_c_during_an_import_still_exits_130(tmp_path):
 def test_a_second_ctrl_c_after_the_exit_code_is_decided_changes_nothing(tmp_path):
     # `grader batch` stopped by Ctrl-C returns 130; an impatient second Ctrl-C landing as main()
     # returns, or while the interpreter ends, once made the process die by SIGINT (-2).
-    import subprocess
-    import sys
-
-    (tmp_path / "late_ctrl_c.py").write_text(
-        "import os, signal\n"
-        "import grader.cli\n"
-        "def main():\n"
-        "    os.kill(os.getpid(), signal.SIGINT)  # the second Ctrl-C, as main() returns\n"
-        "    return 130\n"
-        "grader.cli.main = main\n"
-        "from grader.__main__ import run\n"
-        "code = run()\n"
-        "os.kill(os.getpid(), signal.SIGINT)  # and a third, while the interpreter ends\n"
-        "raise SystemExit(code)\n", encoding="utf-8")
-    done = subprocess.run([sys.executable, "late_ctrl_c.py"], capture_output=True, text=True, timeout=60,
-                          stdin=subprocess.DEVNULL, cwd=tmp_path)
+    done = _run_script(tmp_path, "late_ctrl_c.py",
+                       "import os, signal\n"
+                       "import grader.cli\n"
+                       "def main():\n"
+                       "    os.kill(os.getpid(), signal.SIGINT)  # the second Ctrl-C, as main() returns\n"
+                       "    return 130\n"
+                       "grader.cli.main = main\n"
+                       "from grader.__main__ import run\n"
+                       "code = run()\n"
+                       "os.kill(os.getpid(), signal.SIGINT)  # and a third, while the interpreter ends\n"
+                       "raise SystemExit(code)\n")
     assert done.returncode == 130, done.stderr
     assert "Traceback" not in done.stderr, done.stderr
 
@@ -140,20 +139,15 @@ def test_a_second_ctrl_c_after_the_exit_code_is_decided_changes_nothing(tmp_path
 def test_ctrl_c_while_the_cli_is_still_being_imported_exits_130(tmp_path):
     # On a busy machine the CLI's import takes long enough for a Ctrl-C to land in it: the
     # tests' own Ctrl-C once came there, and Python printed a traceback and died by SIGINT (-2).
-    import subprocess
-    import sys
-
-    (tmp_path / "interrupted_import.py").write_text(
-        "import builtins, sys\n"
-        "real_import = builtins.__import__\n"
-        "def importing(name, *args, **kwargs):\n"
-        "    if name == 'grader.cli':\n"
-        "        raise KeyboardInterrupt\n"
-        "    return real_import(name, *args, **kwargs)\n"
-        "builtins.__import__ = importing\n"
-        "from grader.__main__ import run\n"
-        "raise SystemExit(run())\n", encoding="utf-8")
-    done = subprocess.run([sys.executable, "interrupted_import.py"], capture_output=True, text=True, timeout=60,
-                          stdin=subprocess.DEVNULL, cwd=tmp_path)
+    done = _run_script(tmp_path, "interrupted_import.py",
+                       "import builtins, sys\n"
+                       "real_import = builtins.__import__\n"
+                       "def importing(name, *args, **kwargs):\n"
+                       "    if name == 'grader.cli':\n"
+                       "        raise KeyboardInterrupt\n"
+                       "    return real_import(name, *args, **kwargs)\n"
+                       "builtins.__import__ = importing\n"
+                       "from grader.__main__ import run\n"
+                       "raise SystemExit(run())\n")
     assert done.returncode == 130, done.stderr
     assert done.stderr.strip() == "grader: interrupted"

@@ -118,6 +118,16 @@ def test_the_program_is_forked_unless_told_not_to(tmp_path, monkeypatch, tool):
         assert (exit_code, lines) == (0, expected), err
 
 
+@pytest.mark.parametrize("tool", TOOLS)
+def test_a_program_in_a_pod_can_use_posix_semaphores(tmp_path, monkeypatch, tool):
+    # multiprocessing.Lock() and Queue() make a POSIX semaphore in /dev/shm: a student's server that
+    # guards its list with one crashed before listening (PermissionError) while the pod had no /dev/shm
+    # of its own.  The grader's scratch may live in the machine's /dev/shm: it must still show through.
+    code = "import multiprocessing\nlock = multiprocessing.Lock()\nwith lock:\n    print('locked')\n"
+    _program, exit_code, lines, err = run_in_pod(tmp_path, monkeypatch, tool, code, fork=True)
+    assert (exit_code, lines) == (0, ["locked"]), err
+
+
 def test_the_sweep_finds_a_daemon_of_a_forked_program(forking_pod):
     # A double-forked daemon leaves the program's process group and parent; only the token in
     # its environment (which /proc shows from the process's first memory) leads to it.

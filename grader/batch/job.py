@@ -8,7 +8,6 @@ import hashlib
 import json
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,7 +16,7 @@ from grader.batch import worker
 from grader.batch.gradebook import CheckRow, Record
 from grader.batch.resolve import Ungradable, display, resolve
 from grader.batch.similarity import fingerprints
-from grader.intake.discover import REPORT_SUFFIXES, python_files, read_source
+from grader.intake.discover import REPORT_SUFFIXES, make_workdir, python_files, read_source
 
 REPORTS = "submissions"  # the folder of per-submission reports inside the gradebook's folder
 KEPT = ("report.html", "result.json", "summary.json")
@@ -65,7 +64,7 @@ def program_texts(target):
 def grade(job, *, class_folder, out, budget_s, stop, hurry, baseline=frozenset(), lab_arg=None, one_session=False):
     """Grade ``job``'s entry into ``out``/submissions/; return its Record, or None if stopped."""
     started_at = now()
-    scratch = Path(tempfile.mkdtemp(prefix="grader-batch-"))
+    scratch = make_workdir(prefix="grader-batch-")
     try:
         (scratch / "input").mkdir()
         (scratch / "run").mkdir()

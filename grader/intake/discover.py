@@ -6,6 +6,8 @@ file is the server and which the client is decided in ``grader.intake.roles``.
 """
 
 import dataclasses
+import functools
+import os
 import re
 import shutil
 import tempfile
@@ -213,5 +215,37 @@ def copy_tree(submission, destination):
     return destination
 
 
+# A grading creates and removes a few hundred files and folders (a copy of
+# the submission for every program it starts, results, logs).  On a disk
+# file system (ext4) creating inodes freed a moment before costs far more
+# than on tmpfs: the reference's grading used 0.18 s less system time (7%
+# less CPU, 5% less wall time) with its scratch in /dev/shm, on 2 cores.
+RAM_SCRATCH = "/dev/shm"
+RAM_SCRATCH_FREE = 1 << 30  # bytes it must have free to be used: a batch's scratch, with room to spare
+
+
 def make_workdir(prefix="grader-"):
-    return Path(tempfile.mkdtemp(prefix=prefix))
+    """A new scratch folder of the grader's own (the caller removes it)."""
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=scratch_root()))
+
+
+@functools.cache
+def scratch_root():
+    """Where scratch folders go: None (Python's choice) if TMPDIR, TEMP or TMP says, else a RAM file system with room."""
+    return ram_scratch(os.environ, RAM_SCRATCH, "/proc/self/mountinfo")
+
+
+def ram_scratch(environ, candidate, mountinfo):
+    """``candidate`` if no variable chooses the temporary folder and it is a writable tmpfs with room, else None."""
+    if any(environ.get(name) for name in ("TMPDIR", "TEMP", "TMP")):
+        return None  # the user's choice
+    try:
+        with open(mountinfo, encoding="utf-8", errors="replace") as table:
+            # Fields: id parent major:minor root mount-point options [optional...] - type source super-options
+            types = {fields[4]: fields[fields.index("-") + 1] for fields in map(str.split, table) if "-" in fields}
+        room = os.statvfs(candidate)
+    except (OSError, IndexError):
+        return None
+    if types.get(candidate) != "tmpfs" or not os.access(candidate, os.W_OK | os.X_OK):
+        return None
+    return candidate if room.f_bavail * room.f_frsize >= RAM_SCRATCH_FREE else None

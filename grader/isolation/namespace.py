@@ -131,7 +131,8 @@ def pod_view(workdir):
     for target in ("/etc/ssl/certs", "/etc/localtime"):  # links into /usr/share, or elsewhere in /etc
         if os.path.islink(target):
             read_only(os.path.realpath(target))
-    view += [("proc", "/proc", None), ("dev", "/dev", None), ("tmpfs", "/tmp", None)]
+    # A private /dev/shm too: POSIX semaphores and shared memory (multiprocessing.Lock(), Queue()) live there.
+    view += [("proc", "/proc", None), ("dev", "/dev", None), ("tmpfs", "/dev/shm", None), ("tmpfs", "/tmp", None)]
     # After /tmp: these may live under it (a venv in /tmp), and must show through.
     for path in sorted(_python_paths(), key=len):
         read_only(path)
