@@ -1,5 +1,6 @@
 """Grade one submission: run the lab's scenarios with pytest and collect the results."""
 
+import gc
 import io
 import json
 import os
@@ -135,6 +136,8 @@ class _ForkedSession:
 
         import grader.engine.plugin  # noqa: F401  (imported once, here, for every child)
 
+        _freeze_imports()
+
         log = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         for stream in (sys.stdout, sys.stderr):
             stream.flush()  # what is buffered now would be written twice
@@ -255,10 +258,18 @@ def _part_timeout(lab):
     return lab.timeouts["submission"] + 30
 
 
+def _freeze_imports():
+    # What is imported by now lives as long as the process: out of the collector's sight, its
+    # collections (in the sessions and here) no longer walk it, nor write to the pages a forked
+    # session shares with this process.
+    gc.freeze()
+
+
 def _run_in_process(args):
     # Imported here: the parallel sessions start first, without waiting for pytest to load.
     import pytest
 
+    _freeze_imports()
     collector = _Collector()
     log = io.StringIO()
     with redirect_stdout(log), redirect_stderr(log):

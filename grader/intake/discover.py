@@ -231,7 +231,7 @@ def make_workdir(prefix="grader-"):
 
 @functools.cache
 def scratch_root():
-    """Where scratch folders go: None (Python's choice) if TMPDIR, TEMP or TMP says, else a RAM file system with room."""
+    """Where scratch folders go: None (Python decides) if TMPDIR, TEMP or TMP is set, else a RAM file system."""
     return ram_scratch(os.environ, RAM_SCRATCH, "/proc/self/mountinfo")
 
 

@@ -16,7 +16,7 @@ import textwrap
 
 import pytest
 
-from grader.isolation.program import BOOTSTRAP
+from grader.isolation.program import _RECV_EVENT, BOOTSTRAP, parse_event
 
 
 def run_shimmed(tmp_path, code, role="server", preexec_fn=None):
@@ -36,7 +36,14 @@ def run_shimmed(tmp_path, code, role="server", preexec_fn=None):
         raw = pipe.read()  # ends when the program (the only writer) has exited
     _out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err.decode(errors="replace")
-    return [ast.literal_eval(line.decode("ascii")) for line in raw.splitlines() if line]
+    lines = [line for line in raw.splitlines() if line]
+    # Every line as the grader reads it, and as ast.literal_eval does (the fast path must agree);
+    # every recv event in the fast path's form (or the fast path is dead code).
+    events = [parse_event(line) for line in lines]
+    assert events == [ast.literal_eval(line.decode("ascii")) for line in lines]
+    plain_reads = [line for line, event in zip(lines, events, strict=True) if set(event) == {"ev", "peer", "n"}]
+    assert all(_RECV_EVENT.fullmatch(line) for line in plain_reads)
+    return events
 
 
 def member_port(events):
@@ -165,3 +172,18 @@ def test_signals_ignored_where_the_grader_started_are_not_ignored_by_the_student
         seen = [signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP)]
         sys.exit(0 if seen == [signal.default_int_handler] + [signal.SIG_DFL] * 3 else seen)
     """, preexec_fn=ignore_them)
+
+
+@pytest.mark.parametrize("line, event", [
+    (b"{'peer': 40312, 'n': 17, 'ev': 'recv'}", {"peer": 40312, "n": 17, "ev": "recv"}),
+    (b"{'peer': 40312, 'n': 17, 'ev': 'recv', 'child': 12}", {"peer": 40312, "n": 17, "ev": "recv", "child": 12}),
+    (b"{'peer': None, 'n': 3, 'ev': 'recv'}", {"peer": None, "n": 3, "ev": "recv"}),
+    (b"{'ev': 'listen', 'host': '127.0.0.1', 'port': 5000, 'where': 'server.py:9'}",
+     {"ev": "listen", "host": "127.0.0.1", "port": 5000, "where": "server.py:9"}),
+    (b"{'peer': 1, 'n': 2, 'ev': 'recv'} trailing", None),
+    (b"print('a student writing to our fd')", None),
+    (b"[1, 2]", None),
+    (b"\xff\xfe", None),
+])
+def test_an_event_line_is_read_as_literal_eval_reads_it(line, event):
+    assert parse_event(line) == event
