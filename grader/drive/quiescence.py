@@ -172,8 +172,16 @@ class Stillness:
     may run while each ticker wakes ``TICKS`` times (what a poll loop does
     about the grader's last action, it does at its next wake), or while it
     sleeps past ``horizon`` seconds (its wake could not be awaited anyway).
-    ``reason`` then says "ticking", not "quiet": a verdict on it is
-    confirmed in a fresh pod, as one decided by a deadline is.
+    ``reason`` then says "ticking", not "quiet".
+
+    Why a verdict on "ticking" is not confirmed in a fresh pod, as one
+    decided by a deadline is: nothing in it is measured by a clock.  Every
+    other thread is blocked for good (data for it would have made it
+    runnable, and broken the streak), nothing is unread, and each ticker
+    has woken ``TICKS`` times, a count, into a state after which nothing
+    changed.  A loaded machine delays the wakes; it does not change what
+    the program does at each one.  What such a wait cannot see (a loop
+    that acts only at its tenth wake) it would miss again in a fresh pod.
     """
 
     TICKS = 3
