@@ -7,7 +7,7 @@ before it counts.  Pacing settles past a server's sleeps, so a late reaction
 is not taken for the reaction to the next action.
 
 The fixtures with a heartbeat (``ticking_no_broadcast``: decided once the
-heartbeat has woken three times with nothing else moving, a count, so not
+heartbeat has woken twice with nothing else moving, a count, so not
 graded again; ``polling_relay``, whose ticking thread sends every relay) and
 with a sleep before each join notice (``sleepy_join_notice``: its late join
 notice is no leave notice) are graded once, by
@@ -45,7 +45,7 @@ def test_a_failure_on_evidence_is_decided_early_and_once(tmp_path):
 
 def test_a_failure_beside_a_heartbeat_is_decided_after_its_wakes_and_once(tmp_path):
     # The heartbeat thread wakes every 50 ms: the server is never still, but once the heartbeat has
-    # woken three times with nothing else moving, the relay is not coming.  Counted, not timed: no
+    # woken twice with nothing else moving, the relay is not coming.  Counted, not timed: no
     # load changes it, so it is not graded again.  Before: each such wait ran out its 2 s bound.
     broadcast = failed_check(SUBMISSIONS / "ticking_no_broadcast" / "server.py", "server.broadcast", tmp_path)
     assert not broadcast["details"].get("confirmed"), broadcast
@@ -54,7 +54,7 @@ def test_a_failure_beside_a_heartbeat_is_decided_after_its_wakes_and_once(tmp_pa
 
 def test_a_failure_beside_a_select_with_a_timeout_is_decided_after_its_wakes_and_once(tmp_path):
     # The one thread waits in select() with a 0.2 s timeout: never blocked for good.  Once it has
-    # woken three times with nothing to do and nothing in flight, the leave notice is not coming.
+    # woken twice with nothing to do and nothing in flight, the leave notice is not coming.
     leave = failed_check(SUBMISSIONS / "select_timeout_no_leave" / "server.py", "server.leave_notice", tmp_path)
     assert not leave["details"].get("confirmed"), leave
     assert leave["details"]["waited_s"] < 1.5, leave["details"]

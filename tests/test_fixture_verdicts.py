@@ -54,7 +54,7 @@ EXPECTED = {
     "good_chunks": {**CHUNKS},
     "no_broadcast": {"server.broadcast": F, **BROADCAST_DEPENDENTS, "server.shutdown": F},
     # The same, with a heartbeat thread: it never settles, so its failure is decided once the
-    # heartbeat has woken three times and nothing else moved (counts: not graded again).
+    # heartbeat has woken twice and nothing else moved (counts: not graded again).
     "ticking_no_broadcast": {"server.broadcast": F, **BROADCAST_DEPENDENTS, "server.shutdown": F},
     # Correct, but every relay is sent by a thread that wakes every 50 ms: a ticker whose wakes do
     # the work must not be judged idle before it has woken.  It sends to all in turn (slow_reader).
@@ -132,7 +132,7 @@ MESSAGES = {
 
 # Whether a failure was graded again in a fresh pod (tests/test_evidence.py says why): one that
 # a time bound decided is; one decided on evidence (the server blocked for good) is not, nor one
-# decided once a heartbeat or a select() with a timeout had woken three times with nothing else
+# decided once a heartbeat or a select() with a timeout had woken twice with nothing else
 # moving (counts, not a clock).  And sleepy_join_notice's table above is the late join notice
 # that once passed for a leave notice: the grader settles past sleeps.
 CONFIRMED = {("ticking_no_broadcast", "server.broadcast"): False, ("no_broadcast", "server.broadcast"): False,

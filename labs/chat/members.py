@@ -121,8 +121,8 @@ class Chat:
 
         A server thread the settles found ticking (a heartbeat, a poll
         loop), or one in a wait with a timeout (select() or accept() with a
-        timeout, to look again), may wait meanwhile, once it has woken three
-        times with nothing else moving: "ticking".  A failure decided so is
+        timeout, to look again), may wait meanwhile, once it has woken
+        twice with nothing else moving: "ticking".  A failure decided so is
         not graded again (see ``Stillness``): no load changes it.
         """
         stillness = Stillness([(self.server.program, self.spinners, self.tickers)], also=self._nothing_unread,

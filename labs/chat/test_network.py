@@ -152,9 +152,11 @@ def test_slow_reader(chat):
     started = time.monotonic()
     # Decided on evidence once nothing more can reach Bob: every server thread blocked for good, or
     # blocked sending to Sleepy (who never reads during this check), Bob's socket empty, and the
-    # flood either all sent or refused by a server that reads no more of it.  Else a quiet gap.
+    # flood either all sent or refused by a server that reads no more of it.  A thread that wakes
+    # by itself (socketserver's serve_forever() polls every 0.5 s) must have woken with nothing
+    # else moving, as in every expectation (``timed``).  Else a quiet gap.
     settled = Stillness([(program, chat.spinners, chat.tickers)], also=lambda: bob.pending() == 0 and flood.stalled(),
-                        stuck_on={sleepy.local_port}, horizon=SLOW_READER_TIMEOUT)
+                        stuck_on={sleepy.local_port}, horizon=SLOW_READER_TIMEOUT, timed=True)
     if bob.wait_received(wanted, SLOW_READER_TIMEOUT, FLOOD_SECONDS, settled=settled):
         chat.transcript.add("Bob", "ok", _("received Flood's {kb} KB").format(kb=len(data) // 1024))
         return

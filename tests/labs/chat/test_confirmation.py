@@ -1,7 +1,7 @@
 """Which failed expectations are graded again in a fresh pod: those a deadline decided, and only those.
 
 A wait that ended because the server was blocked for good ("quiet") or
-because its tickers woke three times with nothing else moving ("ticking")
+because its tickers woke twice with nothing else moving ("ticking")
 was decided by what the programs did, counted, not by a clock: no load
 changes it, so it is reported at once.  A wait that ran out its bound
 ("timeout") may have ended early on a loaded machine: it is confirmed.

@@ -1,6 +1,6 @@
 """Intended mistake: no leave notice (a departed member is dropped in silence), in
 select_timeout's shape: one thread, select() with a timeout of 0.2 s.  The missing
-notice is decided once the loop has woken three times with nothing to do, not when
+notice is decided once the loop has woken twice with nothing to do, not when
 each wait's bound runs out; a count, not a clock, so it is not graded again."""
 import select
 import socket

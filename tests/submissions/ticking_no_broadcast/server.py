@@ -1,5 +1,5 @@
 """Intended mistake (as no_broadcast), plus a thread that wakes every 50 ms (a "heartbeat"),
-so the server never settles: its failures are decided once the heartbeat has woken three times
+so the server never settles: its failures are decided once the heartbeat has woken twice
 with nothing else moving.
 Originally: chat messages are never relayed to anyone, only printed
 on the server.  Names, join and leave notices work."""

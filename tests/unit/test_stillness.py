@@ -1,0 +1,99 @@
+"""Stillness on scripted /proc readings: when a wait beside a ticking thread may end, and when it may not.
+
+No real program: ``still`` reads each thread's wait, run time and wake
+count through ``procfs``, replaced here by a table the test changes
+between two samples, as a program's threads would.
+"""
+
+import pytest
+
+from grader.drive import quiescence
+from grader.drive.quiescence import Stillness
+
+
+class World:
+    """Thread (pid, tid) -> [wait, ns run, wakes]; ``tick`` is one wake of a ticker and its sleep again."""
+
+    def __init__(self, threads):
+        self.threads = {("7", str(tid)): list(state) for tid, state in threads.items()}
+
+    def tick(self, tid, ran=1000):
+        state = self.threads[("7", str(tid))]
+        state[1] += ran
+        state[2] += 1
+
+    def run(self, tid, ran=1000):
+        self.threads[("7", str(tid))][1] += ran
+
+
+class Program:
+    exit_code = None
+
+    def alive(self):
+        return True
+
+
+@pytest.fixture
+def world(monkeypatch):
+    world = World({1: ("forever", 5000, 10), 2: ("timed", 100, 40)})
+    monkeypatch.setattr(quiescence, "_tasks", lambda program: list(world.threads))
+    monkeypatch.setattr(quiescence.procfs, "thread_wait", lambda pid, tid, machine: world.threads[(pid, tid)][0])
+    monkeypatch.setattr(quiescence.procfs, "thread_ran", lambda pid, tid: world.threads[(pid, tid)][1])
+    monkeypatch.setattr(quiescence.procfs, "thread_wakes", lambda pid, tid: world.threads[(pid, tid)][2])
+    monkeypatch.setattr(quiescence.procfs, "sleep_left", lambda pid, tid, machine: None)
+    return world
+
+
+def samples_until_settled(stillness, world, ticker, limit=50, between=None):
+    """The number of wakes of ``ticker`` after which ``stillness`` held (None: never within ``limit``).
+
+    Samples come faster than wakes (20 ms apart, a ticker wakes every 50 ms or more): two between
+    two wakes.
+    """
+    for wakes in range(limit):
+        if stillness() or stillness():
+            return wakes
+        (between or (lambda: None))()
+        world.tick(ticker)
+    return None
+
+
+def test_a_wait_beside_a_ticker_ends_after_its_wakes(world):
+    stillness = Stillness([(Program(), (), {2})])
+    wakes = samples_until_settled(stillness, world, 2)
+    assert wakes == Stillness.TICKS
+    assert stillness.reason == "ticking"
+
+
+def test_any_other_thread_that_runs_starts_the_count_again(world):
+    stillness = Stillness([(Program(), (), {2})])
+    moves = iter([True, True, True, False, False, False, False, False, False, False])
+    wakes = samples_until_settled(stillness, world, 2, between=lambda: next(moves, False) and world.run(1))
+    assert wakes == 3 + Stillness.TICKS  # counted again from the last time thread 1 ran
+
+
+def test_a_thread_in_a_timed_wait_is_a_ticker_only_when_asked(world):
+    assert samples_until_settled(Stillness([(Program(), ())]), world, 2, limit=10) is None
+    assert samples_until_settled(Stillness([(Program(), ())], timed=True), world, 2) == Stillness.TICKS
+
+
+def test_a_runnable_ticker_is_not_still(world):
+    world.threads[("7", "2")][0] = "running"
+    stillness = Stillness([(Program(), (), {2})])
+    assert samples_until_settled(stillness, world, 2, limit=10) is None
+
+
+def test_without_tickers_two_equal_samples_are_quiet(world):
+    world.threads[("7", "2")][0] = "forever"
+    stillness = Stillness([(Program(), ())])
+    assert not stillness()
+    assert stillness()
+    assert stillness.reason == "quiet"
+
+
+def test_something_unread_keeps_the_wait_going(world):
+    unread = {"bytes": 10}
+    stillness = Stillness([(Program(), (), {2})], also=lambda: unread["bytes"] == 0)
+    assert samples_until_settled(stillness, world, 2, limit=10) is None
+    unread["bytes"] = 0
+    assert samples_until_settled(stillness, world, 2) == Stillness.TICKS
