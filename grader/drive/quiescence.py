@@ -261,6 +261,46 @@ class Spinning:
         return False
 
 
-def stillness_of(program):
-    """A Stillness of ``program`` alone, with nothing it wrote left unread on our side (its events included)."""
-    return Stillness([(program, ())], also=lambda: program.output_pending() == 0)
+class StartupStillness:
+    """A ``settled`` callback for the wait for a server to listen: true once it will not, by itself.
+
+    A Stillness of the program alone, with nothing it wrote left unread on
+    our side (its events included).  And a thread seen asleep
+    (``time.sleep()``, or a wait with a timeout) that woke and went back to
+    sleep is a ticker: a
+    ``while True: time.sleep(0.5)`` that keeps a program alive, say after
+    its listening thread broke.  Once the tickers have woken
+    ``Stillness.TICKS`` times with nothing else running, nothing printed
+    and no event from the shim, the program will not listen: ``reason``
+    "ticking".  A thread asleep that has not woken since it was first seen
+    is waited for (a server that sleeps a moment before it listens does
+    listen), and what a program prints restarts the count (a countdown
+    before listen() is no idle loop).  The startup bound remains for the
+    rest.
+    """
+
+    def __init__(self, program):
+        self.program = program
+        self.tickers = set()
+        self.asleep = {}  # (pid, tid) -> its wakes when first seen asleep
+        self.seen = None  # (bytes printed, events) at the last sample
+        self.stillness = Stillness([(program, (), self.tickers)], also=self._nothing_new)
+
+    @property
+    def reason(self):
+        return self.stillness.reason
+
+    def __call__(self):
+        machine = platform.machine()
+        for pid, tid in _tasks(self.program):
+            if procfs.thread_wait(pid, tid, machine) in ("sleeping", "timed"):
+                wakes = procfs.thread_wakes(pid, tid)
+                if wakes > self.asleep.setdefault((pid, tid), wakes):
+                    self.tickers.add(int(tid))
+        return self.stillness()
+
+    def _nothing_new(self):
+        program = self.program
+        now = (program.stdout.total, program.stderr.total, len(program.events))
+        new, self.seen = now != self.seen, now
+        return not new and program.output_pending() == 0

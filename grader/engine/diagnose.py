@@ -95,6 +95,9 @@ def startup_failure(failure, timeout):
     if failure.reason == "blocked":
         parts = [_("The server did not start listening, and never would: every thread of it was waiting for "
                    "something that nothing was going to send.")]
+    elif failure.reason == "ticking":
+        parts = [_("The server did not start listening, and was not going to: all it did was wake from a sleep "
+                   "(or a wait with a timeout) and go back to it, again and again, with nothing else happening.")]
     else:
         parts = [_("The server did not start listening within {s} s.").format(s=timeout)]
     if program.events_of("bind"):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from _pytest.runner import runtestprotocol
 
-from grader.drive.quiescence import stillness_of
+from grader.drive.quiescence import StartupStillness
 from grader.drive.transcript import Transcript
 from grader.engine import diagnose, runnable
 from grader.engine.dependencies import blocker, skip_message
@@ -439,7 +439,7 @@ def server(grading, pod, transcript, request):
         transcript.add("server", "stdout", program.stdout.text())
     timeout = grading.lab.timeout("startup")
     try:
-        listening = program.wait_listening(timeout, settled=stillness_of(program))
+        listening = program.wait_listening(timeout, settled=StartupStillness(program))
     except StartupFailed as failure:
         grading.observe(program)
         marker = request.node.get_closest_marker("check")

@@ -99,7 +99,7 @@ class Server:
 
 
 class StartupFailed(Exception):
-    """The program did not start listening; ``reason`` is exited, timeout, blocked, crashed or daemonized."""
+    """The program did not start listening; ``reason`` is exited, timeout, blocked, ticking, crashed or daemonized."""
 
     def __init__(self, reason, program, waited_s):
         super().__init__(reason)
@@ -332,7 +332,9 @@ class Program:
         ``settled`` (optional, as for ``wait_exit``) ends the wait once the
         program cannot act by itself any more (every thread blocked for good,
         its events all read) and has not listened: it never will (reason
-        "blocked").  The deadline is the bound for programs that never settle.
+        "blocked", or "ticking" when ``settled.reason`` says so: see
+        ``StartupStillness``).  The deadline is the bound for programs that
+        never settle.
         """
         deadline = Deadline(timeout)
         with self._cond:
@@ -352,7 +354,9 @@ class Program:
                     stop = self._unlocked(settled)
                     listened = any(e.get("ev") == "listen" and "child" not in e for e in self.events)
                     if stop and not listened and self.exit_code is None and not self._ended_unreported():
-                        raise StartupFailed("blocked", self, deadline.elapsed())
+                        # "ticking": only threads that wake and sleep again moved (``StartupStillness``).
+                        reason = "ticking" if getattr(settled, "reason", None) == "ticking" else "blocked"
+                        raise StartupFailed(reason, self, deadline.elapsed())
         # It exited: its last events (a crash report) may still be in the pipe.
         self.wait_output_done(1.0)
         with self._cond:

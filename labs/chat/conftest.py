@@ -16,7 +16,7 @@ reference server, and is scored out of lab.toml's ``[udp]`` points.
 
 import pytest
 
-from grader.drive.quiescence import stillness_of
+from grader.drive.quiescence import StartupStillness
 from grader.drive.transcript import Transcript
 from grader.engine import diagnose, runnable
 from grader.engine.plugin import skip, transcribe_output
@@ -110,7 +110,7 @@ def _decide(grading):
         puppets = None
         try:
             listening = pod.server_program.wait_listening(grading.lab.timeout("startup"),
-                                                          settled=stillness_of(pod.server_program))
+                                                          settled=StartupStillness(pod.server_program))
             puppets = _puppet_chat(grading, Server(pod.server_program, listening), pod, Transcript(), lambda p: None)
             ok, why = probe_puppets(puppets)
             grading.memo["asks_first"] = puppets.asks_first
@@ -245,7 +245,7 @@ def client_session(grading, pod, transcript, programs, peer_names, graded_by, re
     programs(program)
     program.on_output = transcribe_output(transcript, "server")
     try:
-        listening = program.wait_listening(startup, settled=stillness_of(program))
+        listening = program.wait_listening(startup, settled=StartupStillness(program))
     except StartupFailed as failure:
         raise diagnose.startup_failure(failure, startup) from None
     server = Server(program, listening)

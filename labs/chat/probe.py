@@ -11,7 +11,7 @@ student's own client instead, when that works (``puppets.py``).
 
 from dataclasses import dataclass, field
 
-from grader.drive.quiescence import stillness_of
+from grader.drive.quiescence import StartupStillness
 from grader.drive.transcript import Transcript
 from grader.isolation.program import Server, StartupFailed
 from grader.model.failure import CheckFailed
@@ -45,7 +45,8 @@ def probe_robots(pod, lab):
     found = RobotProbe()
     chat = None
     try:
-        listening = pod.server_program.wait_listening(lab.timeout("startup"), settled=stillness_of(pod.server_program))
+        program = pod.server_program
+        listening = program.wait_listening(lab.timeout("startup"), settled=StartupStillness(program))
         found.started = True
         server = Server(pod.server_program, listening)
         chat = (DatagramChat(server, pod, Transcript(), lab.timeouts) if listening.kind == "udp"

@@ -81,3 +81,29 @@ def test_a_thread_stuck_sending_to_a_member_who_does_not_read_names_that_connect
             member.close()
     with reading_stdin() as reader:
         assert procfs.blocked_send_peer(reader.pid, reader.pid, MACHINE) is None
+
+
+@pytest.mark.parametrize("code, wait", [
+    ("import select; select.select([], [], [], 40)", "timed"),
+    ("import socket; s = socket.socket(); s.settimeout(40); s.bind(('127.0.0.1', 0)); s.listen(); s.accept()",
+     "timed"),
+    # A futex with a timeout: a lock or an Event waited for with one, and also how a thread waits
+    # for the GIL, so it is told apart from a poll loop's wait.
+    ("import threading; threading.Event().wait(40)", "timed_lock"),
+    ("import threading; lock = threading.Lock(); lock.acquire(); lock.acquire(timeout=40)", "timed_lock"),
+    ("import threading; lock = threading.Lock(); lock.acquire(); lock.acquire()", "forever"),
+])
+def test_waits_with_a_timeout_are_told_apart(code, wait):
+    process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL)
+    try:
+        seen = []
+
+        def waits():
+            seen.append(procfs.thread_wait(process.pid, process.pid, MACHINE))
+            return seen[-1] not in ("running", "unknown")
+
+        assert poll_until(waits, 20), seen[-5:]
+        assert seen[-1] == wait, seen[-5:]
+    finally:
+        process.kill()
+        process.wait()

@@ -8,7 +8,7 @@ between two samples, as a program's threads would.
 import pytest
 
 from grader.drive import quiescence
-from grader.drive.quiescence import Stillness
+from grader.drive.quiescence import StartupStillness, Stillness
 
 
 class World:
@@ -77,6 +77,13 @@ def test_a_thread_in_a_timed_wait_is_a_ticker_only_when_asked(world):
     assert samples_until_settled(Stillness([(Program(), ())], timed=True), world, 2) == Stillness.TICKS
 
 
+def test_a_thread_waiting_for_a_lock_with_a_timeout_is_no_ticker(world):
+    # Threads waiting for the GIL are in such a wait, 5 ms at a time, while they relay: busy, not ticking.
+    world.threads[("7", "2")][0] = "timed_lock"
+    assert samples_until_settled(Stillness([(Program(), ())], timed=True), world, 2, limit=10) is None
+    assert samples_until_settled(Stillness([(Program(), (), {2})], timed=True), world, 2, limit=10) is None
+
+
 def test_a_runnable_ticker_is_not_still(world):
     world.threads[("7", "2")][0] = "running"
     stillness = Stillness([(Program(), (), {2})])
@@ -97,3 +104,53 @@ def test_something_unread_keeps_the_wait_going(world):
     assert samples_until_settled(stillness, world, 2, limit=10) is None
     unread["bytes"] = 0
     assert samples_until_settled(stillness, world, 2) == Stillness.TICKS
+
+
+# ---------------------------------------------------------------- the wait for a server to listen
+class Server(Program):
+    """What StartupStillness reads of a program besides /proc: its output and the shim's events."""
+
+    def __init__(self):
+        self.stdout, self.stderr = type("Capture", (), {"total": 0})(), type("Capture", (), {"total": 0})()
+        self.events = [{"ev": "bind"}]
+
+    def output_pending(self):
+        return 0
+
+
+def startup_wakes(world, server, ticker, limit=50, between=None):
+    stillness = StartupStillness(server)
+    return samples_until_settled(stillness, world, ticker, limit, between), stillness
+
+
+def test_a_server_that_only_sleeps_in_a_loop_will_not_listen(world):
+    # bind(), then `while True: time.sleep(0.5)`: its first wake makes it a ticker, and the count starts.
+    world.threads[("7", "2")][0] = "sleeping"
+    wakes, stillness = startup_wakes(world, Server(), 2)
+    assert wakes == 1 + Stillness.TICKS
+    assert stillness.reason == "ticking"
+
+
+def test_a_sleep_before_listen_is_waited_for(world):
+    # `time.sleep(2)` then listen(): asleep and not woken yet, so it is no ticker, and the wait goes on.
+    world.threads[("7", "2")][0] = "sleeping"
+    stillness = StartupStillness(Server())
+    assert not any(stillness() for _sample in range(20))
+
+
+def test_a_countdown_that_prints_is_waited_for(world):
+    # `for n in (5, 4, 3, 2, 1): print(n); time.sleep(1)`: each wake prints, which restarts the count.
+    world.threads[("7", "2")][0] = "sleeping"
+    server = Server()
+
+    def prints():
+        server.stdout.total += 2
+
+    assert startup_wakes(world, server, 2, limit=10, between=prints)[0] is None
+
+
+def test_a_server_blocked_for_good_before_listening_is_quiet(world):
+    world.threads[("7", "2")][0] = "forever"  # input() before listen(), say
+    stillness = StartupStillness(Server())
+    assert any(stillness() for _sample in range(4))
+    assert stillness.reason == "quiet"
