@@ -27,19 +27,24 @@ def broadcast(text, skip=None):
 
 
 def serve(conn):
-    reader = conn.makefile("r", encoding="utf-8", newline="\n")
+    buffered = b""
     name = None
     try:
-        name = reader.readline().strip()
-        if not name:
-            return
-        with lock:
-            members[conn] = name
-        broadcast(f"* {name} joined the chat", skip=conn)
-        for line in reader:
-            line = line.rstrip("\r\n")
-            if line:
-                broadcast(f"{name}: {line}", skip=conn)
+        while True:
+            data = conn.recv(4096)
+            if not data:
+                break
+            buffered += data
+            while b"\n" in buffered:
+                raw, buffered = buffered.split(b"\n", 1)
+                text = raw.decode("utf-8", "replace").rstrip("\r")
+                if name is None:
+                    name = text.strip() or "guest"
+                    with lock:
+                        members[conn] = name
+                    broadcast(f"* {name} joined the chat", skip=conn)
+                elif text:
+                    broadcast(f"{name}: {text}", skip=conn)
     except OSError:
         pass
     finally:
