@@ -16,7 +16,7 @@ import threading
 import psutil
 import pytest
 
-from grader.drive.quiescence import stillness_of
+from grader.drive.quiescence import StartupStillness
 from grader.drive.wait import poll_until
 from grader.isolation.namespace import FORK_VAR, NamespacePod, available_tool
 from grader.isolation.processes import sweep
@@ -203,4 +203,4 @@ def test_a_program_is_past_its_gate_when_its_start_returns(forking_pod, monkeypa
 
     monkeypatch.setattr(pod, "_host_pid", found_then_init_stopped)
     program = pod.start(root / "server.py", role="server", root=root)
-    assert program.wait_listening(20, settled=stillness_of(program)).port > 0
+    assert program.wait_listening(20, settled=StartupStillness(program)).port > 0
