@@ -303,3 +303,26 @@ def test_every_grader_package_ships():
     found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "grader").rglob("__init__.py")
              if "__pycache__" not in p.parts}
     assert found <= listed, found - listed
+
+
+def test_after_the_first_interrupt_a_second_one_only_hurries():
+    # An impatient second Ctrl-C as the gradings had just stopped once cut the batch short before
+    # its index was written; from the first one on, a further one only sets ``hurry``.
+    import os
+    import signal
+    import threading
+
+    from grader.batch.engine import _hurry_on_next_interrupt
+
+    hurry = threading.Event()
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        _hurry_on_next_interrupt(hurry)
+        os.kill(os.getpid(), signal.SIGINT)  # delivered to this (the main) thread: no KeyboardInterrupt
+        assert hurry.wait(5)
+        hurry.clear()
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert hurry.wait(5)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

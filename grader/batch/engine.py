@@ -8,6 +8,7 @@ Nothing here prints: progress goes to the caller's callback.
 """
 
 import os
+import signal
 import threading
 import time
 import traceback
@@ -138,6 +139,7 @@ def execute(the_plan, options, book, on_record=None, stop=None, hurry=None, own_
                 if stop.is_set():  # a second Ctrl-C: no more grace
                     hurry.set()
                 stop.set()
+                _hurry_on_next_interrupt(hurry)
                 for future in pending:
                     future.cancel()
     finally:
@@ -157,6 +159,21 @@ def execute(the_plan, options, book, on_record=None, stop=None, hurry=None, own_
     summary.duration_s = time.monotonic() - started
     book.finish_batch(batch, jobs.now(), summary.listed, summary.graded, summary.reused, summary.interrupted)
     return summary
+
+
+def _hurry_on_next_interrupt(hurry):
+    """From the first Ctrl-C (or SIGTERM) on, a further one only hurries the stop, never raises.
+
+    Raised anywhere after the first, a KeyboardInterrupt would cut short what
+    must still run: the gradings' teardown, the gradebook's last rows, the
+    index of what was done (an impatient second Ctrl-C that came as the
+    gradings had just stopped left no index.html).  Signal handlers belong to
+    the main thread; elsewhere (a caller's own stop event) nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda _signum, _frame: hurry.set())
 
 
 def finish(the_plan, options, book, summary):
