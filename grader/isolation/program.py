@@ -256,9 +256,15 @@ class Program:
         yet said it holds (a Ctrl-C's traceback, read but not yet stored,
         made server.shutdown pass once under load).
         """
+        # Every reader that has started reading, not only those that have
+        # handled a chunk: the first chunk (a server's listen event, say) is
+        # in the same window before the reader has ever said it holds bytes.
+        # Missing it judged the reference server "never listens" once in
+        # about a thousand gradings under load.
         readers = dict(self._readers)
-        pending = sum(1 for name, held in list(self._in_hand.items())
-                      if held or (name in readers and not procfs.reading(*readers[name], _MACHINE)))
+        in_hand = dict(self._in_hand)
+        pending = sum(1 for name in set(in_hand) | set(readers)
+                      if in_hand.get(name) or (name in readers and not procfs.reading(*readers[name], _MACHINE)))
         fds = []
         for pipe in (getattr(self.proc, "stdout", None), getattr(self.proc, "stderr", None)):
             try:

@@ -190,3 +190,53 @@ def test_a_reader_counts_as_holding_nothing_only_while_it_sleeps_in_its_read():
         thread.join(5)
         os.close(r)
         os.close(w)
+
+
+def test_a_reader_that_has_not_handed_on_its_first_chunk_is_still_counted():
+    # The flip it closes (the reference server, as client hangs_on_eof's server, judged "never
+    # listens" once in about a thousand gradings while its stack showed accept()): the events'
+    # reader had read its first chunk, the listen event, and waited for the GIL before it had ever
+    # marked itself as holding bytes.  With no entry of its own yet, it counted as holding nothing.
+    import os
+    import platform
+    import threading
+
+    from grader.drive.wait import poll_until
+    from grader.isolation.program import Program
+
+    if platform.machine() not in ("x86_64", "aarch64"):
+        pytest.skip(f"no read() number for {platform.machine()}")
+    program = object.__new__(Program)
+    program.proc, program.exit_code, program.events = None, None, []
+    program._cond, program._in_hand, program._readers = threading.Condition(), {}, {}
+    read_end, write_end = os.pipe()
+    program._event_pipe = None
+    ids, release = [], threading.Event()
+
+    def reader():  # registered as the events' reader; it took the chunk and has not said so yet
+        ids.append(threading.get_native_id())
+        program._readers["events"] = (ids[0], read_end)
+        os.read(read_end, 100)
+        release.wait(5)
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    try:
+        assert poll_until(lambda: "events" in program._readers, 5.0)
+        os.write(write_end, b"{'ev': 'listen'}\n")
+        assert poll_until(lambda: not _fionread(read_end), 5.0)  # the pipe is empty: the reader has it
+        assert "events" not in program._in_hand
+        assert program.output_pending() >= 1
+    finally:
+        release.set()
+        thread.join(5)
+        os.close(read_end)
+        os.close(write_end)
+
+
+def _fionread(fd):
+    import fcntl
+    import struct
+    import termios
+
+    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
