@@ -26,7 +26,7 @@ def test_the_chat_lab_loads():
     lab = load_lab(LAB)
     assert lab.id == "chat" and lab.max_score == 31
     assert lab.timeout("startup") > 0
-    assert lab.parallel == ("test_client.py", "test_client_ending.py", "test_network.py")
+    assert lab.parallel == ("test_client.py", "test_leaving.py", "test_network.py")
 
 
 @pytest.mark.parametrize("old, new, words", [
@@ -47,7 +47,7 @@ def test_bad_values_name_the_key(tmp_path, old, new, words):
 def test_unknown_parallel_file(tmp_path):
     lab = copy_lab(tmp_path)
     toml = lab / "lab.toml"
-    toml.write_text(toml.read_text(encoding="utf-8").replace('"test_client_ending.py"', '"nope.py"'), encoding="utf-8")
+    toml.write_text(toml.read_text(encoding="utf-8").replace('"test_leaving.py"', '"nope.py"'), encoding="utf-8")
     with pytest.raises(LabError, match="nope.py"):
         load_lab(lab)
 
