@@ -204,3 +204,54 @@ def test_a_program_is_past_its_gate_when_its_start_returns(forking_pod, monkeypa
     monkeypatch.setattr(pod, "_host_pid", found_then_init_stopped)
     program = pod.start(root / "server.py", role="server", root=root)
     assert program.wait_listening(20, settled=StartupStillness(program)).port > 0
+
+
+def test_the_standard_modules_a_folder_imports_are_imported_once_in_the_init(forking_pod):
+    # argparse and queue cost each of the reference's programs 2.6 ms of CPU to import: the init
+    # imports them once, when the first program of a folder that imports them is forked.
+    pod, root = forking_pod
+    (root / "helper.py").write_text("import queue, json as j  # the folder's modules count too\n", encoding="utf-8")
+    (root / "main.py").write_text(textwrap.dedent("""
+        import sys
+        before = {name: name in sys.modules for name in ("argparse", "queue", "asyncio", "tkinter")}
+        import argparse
+        from helper import j
+        NOTE = '''
+        import asyncio  # a line of a string, which a line-by-line look cannot tell from code: harmless
+        '''
+        print(before)
+    """), encoding="utf-8")
+    program = pod.start(root / "main.py", role="client", root=root)
+    assert program.wait_exit(20) == 0 and program.wait_output_done(10)
+    seen = ast.literal_eval(program.stdout.text().strip())
+    assert seen == {"argparse": True, "queue": True, "asyncio": True, "tkinter": False}, program.stderr.text()
+
+
+def test_a_folder_with_a_module_named_like_a_standard_one_keeps_its_own(forking_pod):
+    # Its own queue.py is what `import queue` gives it in a new interpreter; so it must in a fork.
+    pod, root = forking_pod
+    (root / "queue.py").write_text("MINE = True\n", encoding="utf-8")
+    (root / "main.py").write_text("import sys\nwarm = 'argparse' in sys.modules\nimport argparse, queue\n"
+                                  "print(getattr(queue, 'MINE', False), warm)\n", encoding="utf-8")
+    program = pod.start(root / "main.py", role="client", root=root)
+    assert program.wait_exit(20) == 0 and program.wait_output_done(10)
+    assert program.stdout.text().split() == ["True", "False"], program.stderr.text()
+
+
+def test_programs_forked_after_random_was_imported_in_the_init_draw_different_numbers(forking_pod):
+    # random seeds itself again in a forked child: two programs never share a sequence.
+    pod, root = forking_pod
+    (root / "draw.py").write_text("import random\nprint(random.random())\n", encoding="utf-8")
+    drawn = set()
+    for _ in range(3):
+        program = pod.start(root / "draw.py", role="client", root=root)
+        assert program.wait_exit(20) == 0 and program.wait_output_done(10)
+        drawn.add(program.stdout.text().strip())
+    assert len(drawn) == 3
+
+
+def test_imported_names_reads_every_form_of_import():
+    from grader.isolation.shim.pod_init import imported_names
+
+    source = "import a, b.c as d\nfrom e.f import g\n  import h  # indented\nx = 1; import i\nfrom . import j\n"
+    assert imported_names([source]) == {"a", "b.c", "e.f", "h"}
