@@ -153,18 +153,24 @@ def run_check(args, stdout):
     from grader.errors import SubmissionError
     from grader.i18n import set_language
     from grader.model.text import localized
-    from grader.report.formats import parse_formats, prepare, write_reports
+    from grader.report.formats import parse_formats, preload, prepare, write_reports
     from grader.report.sanitize import clean_data
-    from grader.report.table import render
 
     lang = args.lang or default_language()
     set_language(lang)
     formats = parse_formats(args.format)  # a typo is reported before a grading is spent on it
     context = prepare(formats)            # so is a platform's missing environment
     folder = report_folder(args.path, args.out)
+
+    def meanwhile():  # the renderers, loaded while the grading's last sessions finish
+        import grader.report.table  # noqa: F401  (rich)
+
+        preload(formats)
+
     try:
         graded = grade(args.path, server=args.server, client=args.client, lang=lang,
-                       isolation=args.isolation, lab_path=args.lab, one_session=args.one_session)
+                       isolation=args.isolation, lab_path=args.lab, one_session=args.one_session,
+                       meanwhile=meanwhile)
     except SubmissionError as exc:
         if args.format:  # the platform still gets its file: 0 points and why (the exit code stays 2)
             _write_ungradable(args, folder, formats, context, str(exc))
@@ -177,6 +183,8 @@ def run_check(args, stdout):
     if args.json:
         Path(args.json).write_text(json.dumps(clean_data(result.to_json()), ensure_ascii=False, indent=2),
                                    encoding="utf-8")
+    from grader.report.table import render
+
     plain = args.plain or not stdout.isatty()
     print(render(result, plain=plain, report_path=written.get("html"),
                  written=[path for name, path in written.items() if name != "html"]), file=stdout)

@@ -36,7 +36,20 @@ def test_a_report_is_discovered_and_extracted_once(monkeypatch, tmp_path):
         real_part(self, lab, name, args, workdir)
 
     monkeypatch.setattr(runner._ParallelPart, "__init__", recording)
-    result = runner.grade(target)
+    real_in_process = runner._run_in_process
+
+    def in_process(args):
+        calls["in_process_done"] = False
+        try:
+            return real_in_process(args)
+        finally:
+            calls["in_process_done"] = True
+
+    monkeypatch.setattr(runner, "_run_in_process", in_process)
+    # The caller's "meanwhile" (grader check loads the report's renderers) runs once, after the grader's own session.
+    meanwhile = []
+    result = runner.grade(target, meanwhile=lambda: meanwhile.append(calls["in_process_done"]))
+    assert meanwhile == [True]
     assert result.checks
     assert calls["discover"] == 1 and calls["load_lab"] == 1
     assert calls["extract"] == (1 if target.suffix == ".txt" else 0)

@@ -191,7 +191,8 @@ class _ForkedSession:
         self.send_signal(signal.SIGKILL)
 
 
-def grade(path, *, server=None, client=None, lang="en", isolation="auto", lab_path=None, one_session=False):
+def grade(path, *, server=None, client=None, lang="en", isolation="auto", lab_path=None, one_session=False,
+          meanwhile=None):
     """Grade the submission at ``path``; return a GradingResult.
 
     The submission is discovered (a lab report's code extracted) and the
@@ -201,7 +202,10 @@ def grade(path, *, server=None, client=None, lang="en", isolation="auto", lab_pa
     ``one_session``, every file runs in the in-process session.  That costs
     about a fifth less CPU (each session has its own pytest start and pod)
     and takes longer: the choice of ``grader batch``, whose gradings already
-    run side by side.  The verdicts are the same either way.
+    run side by side.  The verdicts are the same either way.  ``meanwhile``
+    (optional) is called once the in-process session is over, while the
+    parallel ones may still run: what the caller needs next (the report's
+    renderers) loads then, on a core this process no longer uses.
     Raises SubmissionError (bad input, exit 2), LabError, or InternalError.
     """
     lab = load_lab(lab_path_of(lab_path))
@@ -222,6 +226,8 @@ def grade(path, *, server=None, client=None, lang="en", isolation="auto", lab_pa
             args = pytest_args(lab, plan_file, lang=lang, verdicts=verdicts) + [
                 f"--ignore={lab.path / name}" for name in parallel]
             checks, notes, isolation_used, log = _run_in_process(args)
+            if meanwhile is not None:
+                meanwhile()
             for part in parts:
                 more, more_notes, more_isolation, more_log = part.finish(timeout=_part_timeout(lab))
                 checks += more

@@ -40,6 +40,12 @@ def _environment():
     return env
 
 
+def preload():
+    """Load the page's template (compiled, from Jinja's cache) and the Markdown parser ahead of a render."""
+    _environment().get_template("report.html.j2")
+    _markdown()
+
+
 @lru_cache(maxsize=None)
 def _markdown():
     # Inline code, emphasis and backslash escapes only: no raw HTML, no links, no images

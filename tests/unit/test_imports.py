@@ -30,3 +30,10 @@ def test_the_core_does_not_import_pytest_outside_its_glue():
             "print('pytest' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_preload_imports_the_renderers_of_the_chosen_formats_only():
+    code = ("import sys; from grader.report.formats import preload; preload(['html', 'md']); "
+            "print([f'grader.report.{m}' in sys.modules for m in ('html', 'markdown', 'junit')])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[True, True, False]", result.stderr
