@@ -141,6 +141,13 @@ class Grading(GradingSession):
 
         items.sort(key=position)
         self.collected = {m.kwargs["id"] for m in (item.get_closest_marker("check") for item in items) if m}
+        # Which checks have another after them that runs programs: only they start the next one's server
+        # in advance (a spare started after the last such check would be started and stopped for nothing).
+        ahead = False
+        self._pods_after = {}
+        for item in reversed(items):
+            self._pods_after[item.nodeid] = ahead
+            ahead = ahead or "pod" in getattr(item, "fixturenames", ())
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item, nextitem):
@@ -155,6 +162,7 @@ class Grading(GradingSession):
         if item.get_closest_marker("check") is None:
             return None
         item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+        self.pods_ahead = getattr(self, "_pods_after", {}).get(item.nodeid, True)
         reports = runtestprotocol(item, nextitem=nextitem, log=False)
         if _decided_by_deadline(item):
             item.stash[CONFIRMED] = True

@@ -36,6 +36,7 @@ class GradingSession:
         self._starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spare-pod")
         self._spare = None
         self._spares_wanted = True
+        self.pods_ahead = True  # whether a later check of this session runs programs (the plugin says)
         self._closers = []
         self.memo = {}  # what a lab's fixtures keep for the whole session (a probe's answer...)
         self.points = dict(lab.points)  # what each check is worth for this submission (see ``score_out_of``)
@@ -62,7 +63,7 @@ class GradingSession:
         trying) must not get company.  Spawning costs ~20 ms of the grader's
         own time: off the critical path.
         """
-        if self._spares_wanted and self._spare is None:
+        if self._spares_wanted and self.pods_ahead and self._spare is None:
             self._spare = self._starter.submit(self._new_pod)
 
     def _session_pod(self):
