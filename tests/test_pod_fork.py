@@ -188,7 +188,8 @@ def test_a_program_is_past_its_gate_when_its_start_returns(forking_pod, monkeypa
     # At its gate a forked program waits in a read, which from outside looks like a program
     # blocked for good.  On a busy machine the init took a while to open the gate, and a
     # server that was about to listen was judged "blocked, and never would listen".  Here the
-    # init is stopped for a moment just as the grader lets the program go.
+    # init is stopped for a moment just as the grader lets the program go (the grader now
+    # opens the gate itself: a stopped or busy init cannot delay it).
     pod, root = forking_pod
     (root / "server.py").write_text("import socket\nsock = socket.socket()\nsock.bind(('127.0.0.1', 9090))\n"
                                     "sock.listen()\ninput()\n", encoding="utf-8")

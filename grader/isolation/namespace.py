@@ -343,27 +343,53 @@ class NamespacePod:
         for name, fd in fds.items():
             names.append(name)
             sent.append(fd)
-        request = {"op": "spawn", "argv": argv, "env": env, "cwd": str(cwd), "fds": names}
         python = shim_parts(argv)
+        gate = None
         if python:  # the init may fork it from itself instead of starting a new interpreter
+            # A forked program waits at this gate until we have found it (see pod_init.fork_python).
+            # We open it ourselves, not through the init: once our write returns, the program is
+            # runnable, with no request in between that a busy init could delay.
+            gate = os.pipe()
+            names.append("gate")
+            sent.append(gate[0])
+        request = {"op": "spawn", "argv": argv, "env": env, "cwd": str(cwd), "fds": names}
+        if python:
             request["python"] = {"bootstrap": python[0], "argv": python[1]}
         try:
             reply, _fds = self._request(request, sent)
+        except BaseException:
+            if gate:
+                os.close(gate[1])
+            raise
         finally:
             for name, (read_end, write_end) in pipes.items():
                 os.close(read_end if name == "stdin" else write_end)
+            if gate:
+                os.close(gate[0])
         if "error" in reply:
             for name, (read_end, write_end) in pipes.items():
                 os.close(write_end if name == "stdin" else read_end)
+            if gate:
+                os.close(gate[1])
             raise PodError(f"the pod could not start {argv[-1]}: {reply['error']}")
         try:
             host_pid = self._host_pid(reply["pid"])
         finally:
-            if python:  # a forked program waits until we have found it (see pod_init.fork_python)
-                self._request({"op": "go", "spawn": reply["id"]})
+            if gate:
+                self._open_gate(gate[1], reply.get("gated"))
         stdin_file = open(pipes["stdin"][1], "wb", buffering=0) if stdin else None
         return RemoteProcess(self, reply["id"], host_pid, stdin_file,
                              open(pipes["stdout"][0], "rb", buffering=0), open(pipes["stderr"][0], "rb", buffering=0))
+
+    @staticmethod
+    def _open_gate(fd, gated):
+        try:
+            if gated:
+                os.write(fd, b"g")
+        except OSError:  # its end is closed: it ended before it reached the gate
+            pass
+        finally:
+            os.close(fd)
 
     def processes(self):
         """The pids of the pod's processes (as the grader sees them): the tool's, the init's and all below."""

@@ -13,12 +13,12 @@ descriptors attached where it needs them:
   stderr, the shim's event and stack channels), in a session of its own;
   answer ``spawned`` with its pid here, and ``exited`` with its exit code later.
   A student's Python program (the request says ``python``) is forked from
-  this process rather than started afresh: see ``Init.fork_python``.
+  this process rather than started afresh: see ``Init.fork_python``.  It
+  waits at a gate (a pipe the request brings, ``gate``) until the grader,
+  who keeps the pipe's other end, has found it from outside.
 * ``connect``: connect a TCP socket to host:port *inside* the pod's network
   namespace and send it back: that is how the grader's robots reach a
   server that nothing outside the pod can reach.
-* ``go``: the grader has found a forked program (``spawn`` of a
-  ``python`` request) from outside: let it run; answer ``gone`` once it does.
 * ``datagram``: a UDP socket bound to host:port inside the pod (port 0: any
   free one), sent back likewise: a datagram robot's address in the pod.
 
@@ -320,7 +320,6 @@ class Init:
         self.control = control
         self.uid, self.gid = uid, gid
         self.children = {}  # pid -> spawn id
-        self.gates = {}  # spawn id -> the write end of a forked child's gate, until the grader says go
         self.selector = selectors.DefaultSelector()
         self.wakeup_r, self.wakeup_w = os.pipe()
         os.set_blocking(self.wakeup_w, False)
@@ -397,15 +396,16 @@ class Init:
         # then do not write to (and so copy) the pages it shares with us.
         gc.freeze()
         # The child waits at this gate until the grader has found it from
-        # outside (``go``): a program that ends within a millisecond (a
-        # SyntaxError) would otherwise be reaped before the grader saw it.
-        gate, opener = os.pipe()
+        # outside and writes to the gate's other end, which it keeps: a
+        # program that ends within a millisecond (a SyntaxError) would
+        # otherwise be reaped before the grader saw it.
+        gate = received.get("gate")
         pid = os.fork()
         if pid == 0:
             try:
-                os.close(opener)
-                os.read(gate, 1)  # a byte, or the end: the init is gone, and so is the pod soon
-                os.close(gate)
+                if gate is not None:
+                    os.read(gate, 1)  # a byte, or the end: the grader let it go, or is gone
+                    os.close(gate)
                 self._become_program(request, received, env, passed)
             except Become:
                 raise
@@ -414,23 +414,10 @@ class Init:
                     os.write(2, f"grader pod: cannot start the program: {exc}\n".encode())
                 finally:
                     os._exit(127)
-        os.close(gate)
-        self.gates[request["id"]] = opener
         for fd in fds:
             os.close(fd)
         self.children[pid] = request["id"]
-        self.reply({"op": "spawned", "id": request["id"], "pid": pid})
-
-    def go(self, request):
-        opener = self.gates.pop(request["spawn"], None)
-        if opener is not None:
-            try:
-                os.write(opener, b"g")  # wakes the child now: from here on it runs, it does not wait
-            finally:
-                os.close(opener)
-        # Answered only once the gate is open: until then the child waits in
-        # a read that looks, from outside, like a program blocked for good.
-        self.reply({"op": "gone", "id": request["id"]})
+        self.reply({"op": "spawned", "id": request["id"], "pid": pid, "gated": gate is not None})
 
     def _become_program(self, request, received, env, passed):
         os.setsid()
@@ -522,8 +509,6 @@ class Init:
                 request = json.loads(data)
                 if request["op"] == "spawn":
                     self.spawn(request, fds)
-                elif request["op"] == "go":
-                    self.go(request)
                 elif request["op"] in ("connect", "datagram"):
                     for fd in fds:
                         os.close(fd)
