@@ -256,3 +256,54 @@ def test_imported_names_reads_every_form_of_import():
 
     source = "import a, b.c as d\nfrom e.f import g\n  import h  # indented\nx = 1; import i\nfrom . import j\n"
     assert imported_names([source]) == {"a", "b.c", "e.f", "h"}
+
+
+CRASH = """
+    import sys
+
+    def inner():
+        return [1][2]
+
+    class Box:
+        def open(self):
+            return inner()
+
+    print(inner.__code__.co_filename == __file__, Box.open.__code__.co_filename == __file__, flush=True)
+    Box().open()
+"""
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_a_forked_program_runs_code_compiled_in_the_init_as_its_own(tmp_path, monkeypatch, tool):
+    # The init compiles a script once a pod; the program's tracebacks, code objects and warnings
+    # must be those of a program that compiled itself.
+    seen = {}
+    for fork in (True, False):
+        program, code, lines, err = run_in_pod(tmp_path, monkeypatch, tool, CRASH, fork, name="crash.py")
+        root = str(program.root)
+        seen[fork] = (code, lines, err.replace(root, "ROOT"), [event["where"] for event in program.events_of("crash")])
+    assert seen[True] == seen[False]
+    code, lines, err, where = seen[True]
+    assert code == 1 and lines == ["True True"] and where == ["crash.py:5"]
+    assert 'File "ROOT/crash.py", line 5, in inner' in err and "IndexError" in err
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_a_compile_warning_reaches_the_programs_stderr_forked_or_not(tmp_path, monkeypatch, tool):
+    code = "x = 5\nprint(x is 5)\n"  # SyntaxWarning: "is" with a literal
+    for fork in (True, False):
+        _program, exit_code, lines, err = run_in_pod(tmp_path, monkeypatch, tool, code, fork)
+        assert exit_code == 0 and lines == ["True"], err
+        assert "SyntaxWarning" in err, (fork, err)
+
+
+def test_copies_of_one_script_each_run_under_their_own_name(forking_pod):
+    # Each check runs a fresh copy (run1/, run2/...): the init's code is renamed for each.
+    pod, root = forking_pod
+    for name in ("run1", "run2"):
+        (root / name).mkdir()
+        (root / name / "crash.py").write_text(textwrap.dedent(CRASH), encoding="utf-8")
+    for name in ("run1", "run2", "run1"):
+        program = pod.start(root / name / "crash.py", role="client", root=root / name)
+        assert program.wait_exit(20) == 1 and program.wait_output_done(10)
+        assert f'{root / name / "crash.py"}", line 5' in program.stderr.text()

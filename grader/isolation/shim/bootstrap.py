@@ -61,6 +61,9 @@ _STREAM_TYPES = (socket.SOCK_STREAM,)
 
 
 _MAIN_PID = os.getpid()
+# script path -> (its source, its code): what a pod's init compiled before it forked this program
+# (see pod_init.precompiled); used only if the file still holds that source.
+PRECOMPILED = {}
 
 
 def emit(event, **fields):
@@ -507,7 +510,9 @@ def _run_as_main(script):
 
     with open(script, "rb") as f:
         source = f.read()
-    code = compile(source, script, "exec", dont_inherit=True)
+    known = PRECOMPILED.get(script)
+    code = known[1] if known is not None and known[0] == source else compile(source, script, "exec",
+                                                                              dont_inherit=True)
     module = types.ModuleType("__main__")
     module.__file__ = script
     module.__builtins__ = __builtins__
