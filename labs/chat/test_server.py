@@ -8,6 +8,8 @@ points are in lab.toml.  Robots are the grader's own socket clients; see
 
 import re
 
+from grader.drive.quiescence import Stillness
+from grader.drive.wait import poll_until
 from grader.engine.diagnose import creates_threads, where_stuck
 from grader.engine.plugin import check, skip
 from grader.i18n import lazy as _
@@ -97,6 +99,37 @@ def test_concurrency(chat):
     bob = chat.join("Bob")
     chat.say(alice, "can anyone hear me")
     chat.expect_text(bob, "can anyone hear me")
+
+
+@check("server.no_spin", depends="server.accepts",
+       hint=_("recv() returns b'' forever once the client has closed: break out of the loop when it does, "
+              "instead of calling recv() again."))
+def test_no_spin(chat, lab):
+    """The server does not burn CPU after a member leaves"""
+    alice, bob = chat.join("Alice", "Bob")
+    chat.leave(bob)
+    window = float(lab.section("spin").get("window", 0.15))
+    program = chat.server.program
+    printed_before, empty_before = program.stdout.total + program.stderr.total, program.stdout.empty_lines
+    # Every thread blocked for good, twice in a row with nothing run between: no loop can be going,
+    # and none can start before something arrives (Bob is gone, Alice is silent).  Decided now.
+    if poll_until(Stillness([(program, ())]), window):
+        return
+    share, used = program.busiest_thread(window)
+    if share > float(lab.section("spin").get("busy_share", 0.5)):
+        printed = program.stdout.total + program.stderr.total - printed_before
+        message = _("After Bob left, a thread of the idle server kept running (busy at {pct:.0f}% of the samples: "
+                    "running, waiting for a core or printing; {cpu:.2f} s of CPU in {s:.1f} s).").format(
+            pct=100 * share, cpu=used, s=window)
+        if printed > 64 * 1024 and program.stdout.empty_lines - empty_before < 10:
+            # Text, not empty lines: a loop that prints without end (not the recv() == b'' loop).
+            message += " " + _("It printed {mb:.1f} MB meanwhile: a loop prints without end.").format(
+                mb=printed / 1e6)
+        else:
+            message += " " + _("A loop keeps going, most likely calling recv() that returns b'' forever.")
+        raise CheckFailed(
+            message,
+            action=chat.last_action, expected=_("every thread blocked (in recv(), accept()...) while nothing happens"))
 
 
 @check("server.unicode", depends="server.broadcast",
