@@ -123,6 +123,7 @@ class Grading(GradingSession):
         self.plan = plan
         shared = config.getoption("grader_verdicts")
         self.shared = Path(shared) if shared else None
+        self._pods_after = {}  # node id -> whether a later check runs programs (set once collected)
         for role in plan.lab.roles:  # Windows commands do nothing here: say so once, with the line
             file = plan.submission.relative(plan.submission.file(role))
             for line, command in runnable.windows_commands(plan.submission.source(role)):
@@ -162,7 +163,7 @@ class Grading(GradingSession):
         if item.get_closest_marker("check") is None:
             return None
         item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
-        self.pods_ahead = getattr(self, "_pods_after", {}).get(item.nodeid, True)
+        self.pods_ahead = self._pods_after.get(item.nodeid, True)
         reports = runtestprotocol(item, nextitem=nextitem, log=False)
         if _decided_by_deadline(item):
             item.stash[CONFIRMED] = True

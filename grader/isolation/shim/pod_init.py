@@ -233,22 +233,34 @@ WARM_MODULES = frozenset({
 _IMPORTS = re.compile(r"^[ \t]*(?:from[ \t]+([A-Za-z_][\w.]*)[ \t]+import\b|import[ \t]+([^#\n;]+))", re.M)
 
 
+def _read_regular(path, limit):
+    """The bytes of the student's file at ``path``, or None: a link, not a regular file, over ``limit`` bytes.
+
+    We read as the pod's init, with more rights than the program: never
+    through a link the student may have planted.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        return os.read(fd, limit)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def _python_sources(folder, limit=64, size=1 << 20):
-    """The text of the .py files in ``folder`` (regular files only, never through a link; at most ``limit``)."""
+    """The text of the .py files in ``folder`` (see ``_read_regular``; at most ``limit`` files)."""
     for entry in sorted(os.listdir(folder))[:limit]:
-        if not entry.endswith(".py"):
-            continue
-        try:
-            fd = os.open(os.path.join(folder, entry), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        except OSError:
-            continue
-        try:
-            if stat.S_ISREG(os.fstat(fd).st_mode):
-                yield os.read(fd, size).decode("utf-8", "replace")
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
+        if entry.endswith(".py"):
+            source = _read_regular(os.path.join(folder, entry), size)
+            if source is not None:
+                yield source.decode("utf-8", "replace")
 
 
 def imported_names(sources):
@@ -325,19 +337,9 @@ def precompiled(script, limit=4 << 20):
     error, a warning (it belongs on the program's stderr, not ours).
     """
     path = os.path.realpath(script)
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
+    source = _read_regular(path, limit)
+    if source is None:
         return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            return None
-        source = os.read(fd, limit + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
     code = _COMPILED.get(source)
     if code is None:
         with warnings.catch_warnings():
