@@ -133,13 +133,17 @@ class Chat:
         """No robot's reader has bytes left to take from its socket (what the server sent is in the streams)."""
         return not any(r.pending() for r in self.robots if not r.closed_by_us)
 
+    def drain(self):
+        """Wait until every open robot's reader has taken what reached its socket (bounded by the settle)."""
+        open_robots = [r for r in self.robots if not r.closed_by_us]
+        poll_until(lambda: all(r.pending() == 0 for r in open_robots), self.timeouts["settle"])
+
     def _mark_all(self):
         # What the server sent for earlier actions may still sit in a robot's
         # socket (its reader not scheduled yet, on a loaded machine): let the
         # readers take it first, so it is not mistaken for a reaction to the
         # next action.
-        open_robots = [r for r in self.robots if not r.closed_by_us]
-        poll_until(lambda: all(r.pending() == 0 for r in open_robots), self.timeouts["settle"])
+        self.drain()
         for robot in self.robots:
             robot.mark()
 
