@@ -1,6 +1,7 @@
-"""Bounded capture of a program's output: a flood must not grow the grader's memory."""
+"""Bounded capture of a program's output: a flood must grow neither the grader's memory nor its CPU."""
 
 import threading
+import time
 
 
 def _empty_lines(data):
@@ -67,3 +68,37 @@ class BoundedCapture:
         with self._lock:
             data = bytes(self.head + self.tail) if not self.truncated else bytes(self.tail)
         return data[-size:].decode("utf-8", "replace")
+
+
+class Pace:
+    """How long a reader rests before its next read, so that a flood is drained at a terminal's pace.
+
+    A loop that prints without end goes as fast as its output is taken: a
+    reader that drains at once let one such server push 17 GB through the
+    grader in one grading, 15 s of the grader's CPU.  A terminal takes
+    output at its own pace, and a program that prints faster waits in
+    write(), which is what the grader then sees too.  Nothing is decided on
+    it: a thread blocked writing its output is busy (``procfs.thread_busy``)
+    and never still (``procfs.thread_wait``: "unknown"), and bytes in the
+    pipe are output pending.  ``free`` bytes pass at once (more than any chat
+    prints, verbose logging of a multi-megabyte relay included), then
+    ``rate`` bytes a second.
+    """
+
+    def __init__(self, free=16 * 1024 * 1024, rate=16 * 1024 * 1024, clock=time.monotonic):
+        self.free = free
+        self.rate = rate
+        self.clock = clock
+        self.total = 0
+        self._over_since = None  # when ``free`` was used up
+
+    def rest(self, count):
+        """Seconds to rest after reading ``count`` more bytes (0.0 while within the pace)."""
+        self.total += count
+        over = self.total - self.free
+        if over <= 0:
+            return 0.0
+        now = self.clock()
+        if self._over_since is None:
+            self._over_since = now
+        return max(0.0, over / self.rate - (now - self._over_since))

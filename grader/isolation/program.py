@@ -27,7 +27,7 @@ import psutil
 
 from grader.drive.wait import Deadline, poll_until
 from grader.isolation import procfs
-from grader.isolation.capture import BoundedCapture
+from grader.isolation.capture import BoundedCapture, Pace
 from grader.isolation.processes import (
     clean_environment,
     descendants,
@@ -227,6 +227,7 @@ class Program:
             self._cond.notify_all()
 
     def _read_stream(self, pipe, capture, name):
+        pace = Pace()
         with pipe:
             self._readers[name] = (threading.get_native_id(), pipe.fileno())
             while True:
@@ -238,6 +239,9 @@ class Program:
                 if self.on_output is not None:
                     self.on_output(name, chunk)
                 self._in_hand[name] = False
+                rest = pace.rest(len(chunk))
+                if rest:  # a flood (see Pace): a pace kept, not a wait for anything; bounded by one chunk's share
+                    time.sleep(rest)
         with self._cond:
             self._readers.pop(name, None)
             self._in_hand[name] = False

@@ -17,8 +17,12 @@ HEAD = "Traceback (most recent call last):"
 _THREAD = re.compile(r"^Exception (?:in thread .*|ignored in: .*):$")
 _CHAINS = ("During handling of the above exception, another exception occurred:",
            "The above exception was the direct cause of the following exception:")
-# The grader's temporary copy of the submission, up to and including its run folder.
-_COPY = re.compile(r"""(?:[A-Za-z]:)?[^\s"'<>()]*?[/\\]grader-[\w.-]+[/\\](?:run\d*[/\\])?""")
+# The grader's temporary copy of the submission, up to and including its run folder: a path
+# (a run of characters that are not blanks, quotes or brackets) up to the end of its last ``_COPY``.
+# In two steps, not one regex with a lazy prefix: that one tried every start in every long run of
+# non-blanks (a server printing 64 KB of "xxx…" lines cost the report 7 s of CPU, quadratic).
+_PATH = re.compile(r"""[^\s"'<>()]+""")
+_COPY = re.compile(r"""[/\\]grader-[\w.-]+[/\\](?:run\d*[/\\])?""")
 _FRAME = re.compile(r'^  File "(?P<path>[^"]*)", line \d+')
 # Frames that are not the student's: the interpreter's library, installed packages, the grader itself.
 _NOT_STUDENT = re.compile(r"""[/\\]lib[/\\](?:python[\d.]*|pypy[\d.]*)[/\\]|^<frozen """
@@ -29,7 +33,17 @@ _NOT_STUDENT = re.compile(r"""[/\\]lib[/\\](?:python[\d.]*|pypy[\d.]*)[/\\]|^<fr
 
 def short_paths(text):
     """``text`` with every path into the grader's temporary copy made relative to the submission."""
-    return _COPY.sub("", str(text if text is not None else ""))
+    text = str(text if text is not None else "")
+    return _PATH.sub(_relative, text) if "grader-" in text else text
+
+
+def _relative(path):
+    """One path, cut after the last of the copy's folders in it (each copy's folder after the one before)."""
+    path = path[0]
+    end = 0
+    while "grader-" in path[end:] and (found := _COPY.search(path, end)):
+        end = found.end()
+    return path[end:]
 
 
 def _is_student(path):

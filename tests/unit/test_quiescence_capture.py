@@ -4,7 +4,7 @@ import pytest
 
 from grader.drive import quiescence
 from grader.drive.quiescence import Quiescence, Spinning
-from grader.isolation.capture import BoundedCapture
+from grader.isolation.capture import BoundedCapture, Pace
 
 MS = 1_000_000  # nanoseconds
 
@@ -101,6 +101,22 @@ def test_a_flood_keeps_head_and_tail_and_counts_everything():
     assert capture.lines == 1000 and capture.truncated
     text = capture.text()
     assert text.startswith("line 0\n") and text.endswith("line 999\n") and "bytes not kept" in text
+
+
+def test_a_flood_is_taken_at_a_pace_after_its_free_allowance():
+    now = [100.0]
+    pace = Pace(free=1000, rate=100, clock=lambda: now[0])
+    assert pace.rest(600) == 0.0 and pace.rest(400) == 0.0  # within what passes at once
+    assert pace.rest(100) == pytest.approx(1.0)  # 100 bytes over at 100 bytes a second
+    now[0] += 1.0  # it rested
+    assert pace.rest(50) == pytest.approx(0.5)
+    now[0] += 10.0  # a pause of the program's own: the pace is an average, not owed again later
+    assert pace.rest(200) == 0.0
+
+
+def test_a_program_that_prints_little_is_never_paced():
+    pace = Pace(clock=lambda: pytest.fail("the clock is read only after the free allowance"))
+    assert all(pace.rest(4096) == 0.0 for _ in range(1000))
 
 
 def test_a_settled_wait_still_sees_an_event_that_waits_in_the_pipe():

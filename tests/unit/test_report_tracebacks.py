@@ -1,5 +1,8 @@
 """Tracebacks as a student reads them: their own frames, relative paths, each once (grader.report.tracebacks)."""
 
+import random
+import re
+
 from grader.model.results import CheckResult, Event
 from grader.report.tracebacks import check_errors, clean_text, exception_line, short_paths, split
 
@@ -69,6 +72,21 @@ def test_plain_text_and_paths():
     assert short_paths(r"C:\Users\x\AppData\Local\Temp\grader-q1\run3\server.py") == "server.py"
     assert clean_text("no traceback here") == "no traceback here"
     assert clean_text(None) == ""
+
+
+# The one-regex form short_paths had: quadratic in a long run of non-blanks, the same answers.
+_LAZY_COPY = re.compile(r"""(?:[A-Za-z]:)?[^\s"'<>()]*?[/\\]grader-[\w.-]+[/\\](?:run\d*[/\\])?""")
+
+
+def test_short_paths_cuts_what_the_one_regex_cut():
+    pieces = ["/tmp/grader-ab_c1/", "run12/", "run/", "grader-x/", "\\grader-q1\\run3\\", "/grader-", "x" * 5,
+              "C:", " ", "'", "(", ")", "\n", "server.py", "/", "-", ".", "é"]
+    rng = random.Random(13)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert short_paths(text) == _LAZY_COPY.sub("", text), text
+    flood = ("x" * 1023 + "\n") * 64 + "open('/tmp/grader-a/run3/n.txt')"
+    assert short_paths(flood) == ("x" * 1023 + "\n") * 64 + "open('n.txt')"
 
 
 def test_each_traceback_once_per_check():
