@@ -99,7 +99,8 @@ def _add_class_commands(commands):
                                            "a .zip (Moodle and Canvas exports too)")
     batch.add_argument("--out", metavar="DIR", help="the gradebook's folder (default: reports/<folder name>/)")
     batch.add_argument("--workers", metavar="N", type=int, default=None,
-                       help="gradings at once (default: one more than the number of cores)")
+                       help="gradings at once (default: one more than the number of cores, and up to twice the "
+                            "cores and two while a core is idle)")
     batch.add_argument("--timeout", metavar="SECONDS", type=float, default=None,
                        help="wall-time budget of one submission (default: the lab's submission limit + 60 s)")
     batch.add_argument("--force", action="store_true", help="grade again even what has not changed")
@@ -337,7 +338,16 @@ def batch_exit(statuses, interrupted):
 def run_batch(args, stdout, stderr):
     import signal
 
-    from grader.batch.engine import GRADEBOOK, BatchOptions, default_workers, execute, finish, list_class, plan
+    from grader.batch.engine import (
+        GRADEBOOK,
+        BatchOptions,
+        default_workers,
+        execute,
+        finish,
+        list_class,
+        most_workers,
+        plan,
+    )
     from grader.batch.gradebook import Gradebook
     from grader.batch.shard import parse_shard
 
@@ -360,7 +370,8 @@ def run_batch(args, stdout, stderr):
                            isolation=args.isolation, lab=lab_path(args.lab) if args.lab else None,
                            similarity=args.similarity,
                            moodle_worksheet=Path(args.moodle_worksheet) if args.moodle_worksheet else None,
-                           unsafe=args.unsafe, one_session=workers > 1)
+                           unsafe=args.unsafe, one_session=workers > 1,
+                           most_workers=None if args.workers else max(workers, most_workers()))
     from grader.i18n import set_language
 
     set_language(options.lang)  # the feedback comments of a Moodle worksheet are in the students' language

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import grader
 from grader.batch import job as jobs
-from grader.batch import reaper
+from grader.batch import reaper, worker
+from grader.batch.admission import Admission
 from grader.batch.entries import list_entries
 from grader.batch.export import write_outputs
 from grader.batch.keys import content_hash, grader_build, grading_key, lab_identity
@@ -31,6 +32,7 @@ from grader.model.lab import builtin_lab_path
 GRADEBOOK = "gradebook.sqlite"
 ERRORS_LOG = "batch-errors.log"  # tracebacks of the batch's own failures, for staff
 _LOG_LOCK = threading.Lock()
+ADMIT_S = 0.25  # while one more grading may start: how often the idle cores are looked at
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class BatchOptions:
     # Each grading runs its scenario files in one pytest session (grader check --one-session): less
     # CPU for the same verdicts, worth it when the other gradings running meanwhile keep the cores busy.
     one_session: bool = False
+    # Up to this many gradings at once while a core is idle (``admission``); None: ``workers``, always.
+    most_workers: int | None = None
 
 
 @dataclass(frozen=True)
@@ -117,14 +121,25 @@ def execute(the_plan, options, book, on_record=None, stop=None, hurry=None, own_
     baseline = assignment_fingerprints(the_plan.lab.path) if the_plan.jobs else frozenset()
     if own_process:
         reaper.become_subreaper()
-    pool = ThreadPoolExecutor(max_workers=max(1, options.workers), thread_name_prefix="grading")
-    pending = {pool.submit(_grade_safely, job, options, stop, hurry, baseline) for job in the_plan.jobs}
+    zygote = _start_zygote() if the_plan.jobs else None
+    admission = Admission(options.workers, options.most_workers or options.workers)
+    pool = ThreadPoolExecutor(max_workers=admission.most, thread_name_prefix="grading")
+    queue = list(the_plan.jobs)
+    pending = set()
     finished = []  # done, not yet recorded: a Ctrl-C while recording must not lose them
+
+    def admit():
+        while queue and not stop.is_set() and admission.may_start(len(pending)):
+            pending.add(pool.submit(_grade_safely, queue.pop(0), options, stop, hurry, baseline, zygote))
+
     try:
-        while pending or finished:
+        admit()
+        while pending or finished or (queue and not stop.is_set()):
             try:
                 if not finished:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    # Woken by a grading's end, or (while one more may start) to look at the idle cores again.
+                    more = queue and len(pending) < admission.most
+                    done, pending = wait(pending, timeout=ADMIT_S if more else None, return_when=FIRST_COMPLETED)
                     finished = [future for future in done if not future.cancelled()]
                 while finished:
                     record = finished[0].result()
@@ -134,12 +149,14 @@ def execute(the_plan, options, book, on_record=None, stop=None, hurry=None, own_
                         if on_record:
                             on_record(record)
                     finished.pop(0)
+                admit()
             except KeyboardInterrupt:
                 summary.interrupted = True
                 if stop.is_set():  # a second Ctrl-C: no more grace
                     hurry.set()
                 stop.set()
                 _hurry_on_next_interrupt(hurry)
+                queue.clear()
                 for future in pending:
                     future.cancel()
     finally:
@@ -153,6 +170,8 @@ def execute(the_plan, options, book, on_record=None, stop=None, hurry=None, own_
                 summary.interrupted = True
                 stop.set()
                 hurry.set()
+        if zygote is not None:
+            zygote.close()
         if own_process:
             reaper.kill_orphans()
     summary.interrupted = summary.interrupted or stop.is_set()
@@ -201,12 +220,24 @@ def write_moodle(the_plan, options, book):
     return moodle.write(options.out / moodle.BASIC_NAME, moodle.basic(rows, names=names)), None
 
 
-def _grade_safely(job, options, stop, hurry, baseline):
+def _start_zygote():
+    """The warm ``grader check`` the gradings fork from (``zygote``), or None where it cannot run."""
+    from grader.batch.zygote import Zygote
+
+    if not hasattr(os, "pidfd_open"):
+        return None
+    try:
+        return Zygote(worker.environment())
+    except OSError:
+        return None  # each grading then starts an interpreter of its own, as it did before
+
+
+def _grade_safely(job, options, stop, hurry, baseline, zygote=None):
     # A bug of ours on one odd entry costs that entry, not the batch; the traceback goes with it, for staff.
     try:
         return jobs.grade(job, class_folder=options.class_folder, out=options.out, budget_s=options.budget_s,
                           stop=stop, hurry=hurry, baseline=baseline, lab_arg=options.lab,
-                          one_session=options.one_session)
+                          one_session=options.one_session, zygote=zygote)
     except Exception as exc:
         with _LOG_LOCK, open(Path(options.out) / ERRORS_LOG, "a", encoding="utf-8") as log:
             log.write(f"--- {job.entry.name} ({jobs.now()})\n{traceback.format_exc()}\n")
@@ -224,12 +255,18 @@ def assignment_fingerprints(lab_path):
     return fingerprints(texts)
 
 
+def most_workers():
+    """The most gradings at once when not told: twice the cores and two, started only while a core is idle."""
+    return 2 * (os.cpu_count() or 1) + 2
+
+
 def default_workers():
     """Gradings at once when not told: one more than the cores (see README, "Speed of a batch").
 
     Each grading then runs in one session (``one_session``) and keeps about
     one core busy, less while it waits for the student's programs: the one
-    more fills those waits.  The verdicts do not depend on it (decided on
+    more fills those waits, and while a core is still idle, more start, up
+    to ``most_workers`` (``admission``).  The verdicts do not depend on it (decided on
     evidence; bench/stability.py runs 4 gradings at once beside 2 burners).
     """
     return (os.cpu_count() or 1) + 1

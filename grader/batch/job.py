@@ -61,7 +61,8 @@ def program_texts(target):
     return []
 
 
-def grade(job, *, class_folder, out, budget_s, stop, hurry, baseline=frozenset(), lab_arg=None, one_session=False):
+def grade(job, *, class_folder, out, budget_s, stop, hurry, baseline=frozenset(), lab_arg=None, one_session=False,
+          zygote=None):
     """Grade ``job``'s entry into ``out``/submissions/; return its Record, or None if stopped."""
     started_at = now()
     scratch = make_workdir(prefix="grader-batch-")
@@ -78,7 +79,7 @@ def grade(job, *, class_folder, out, budget_s, stop, hurry, baseline=frozenset()
                                        one_session=one_session)
         if stop.is_set():
             return None
-        finished = worker.run(command, scratch / "run", budget_s, stop, hurry)
+        finished = worker.run(command, scratch / "run", budget_s, stop, hurry, zygote)
         if finished.interrupted:
             return None
         return _verdict(job, finished, resolved, scratch, Path(out), started_at, budget_s, prints)

@@ -51,26 +51,32 @@ def check_command(target, out_dir, json_file, *, lang=None, isolation="auto", la
     return command
 
 
-def _environment():
-    # The subprocess must import this very grader, installed or not.
+def environment():
+    """The environment of a grading: the batch's, such that it imports this very grader, installed or not."""
     env = dict(os.environ)
     package_root = str(Path(grader.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
     return env
 
 
-def run(command, cwd, budget_s, stop, hurry):
+def run(command, cwd, budget_s, stop, hurry, zygote=None):
     """Run ``command`` until it ends, its budget is spent, or ``stop`` is set; return Finished.
 
     ``stop`` and ``hurry`` are threading.Events: ``stop`` ends the grading
     the polite way, ``hurry`` (a second Ctrl-C) skips the grace period.
+    ``zygote`` (a ``zygote.Zygote``): fork ``python -m grader ...`` from it,
+    warm, instead of starting a new interpreter (the same command either way).
     """
     cwd = Path(cwd)
     started = time.monotonic()
     deadline = started + budget_s
-    with open(cwd / "check.stdout", "wb") as out, open(cwd / "check.stderr", "wb") as err:
-        process = subprocess.Popen(command, cwd=cwd, env=_environment(), stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=err, start_new_session=True)
+    process = None
+    if zygote is not None and command[:3] == [sys.executable, "-m", "grader"]:
+        process = zygote.spawn(command[3:], cwd, environment(), cwd / "check.stdout", cwd / "check.stderr")
+    if process is None:
+        with open(cwd / "check.stdout", "wb") as out, open(cwd / "check.stderr", "wb") as err:
+            process = subprocess.Popen(command, cwd=cwd, env=environment(), stdin=subprocess.DEVNULL, stdout=out,
+                                       stderr=err, start_new_session=True)
     timed_out = interrupted = False
     try:
         while True:
