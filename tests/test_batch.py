@@ -22,7 +22,7 @@ import psutil
 import pytest
 
 from batch_class import CHECKS, full_class, reference_folder, server_folder, small_class
-from conftest import ROOT, grade, run_grader
+from conftest import ROOT, cores, grade, run_grader
 from grader.batch.entries import list_entries
 from grader.batch.resolve import resolve
 from grader.drive.wait import poll_until
@@ -34,7 +34,11 @@ pytestmark = pytest.mark.timeout(600)
 
 
 def batch(*args, timeout=600):
-    return run_grader("batch", *args, "--plain", timeout=timeout)
+    # A fixed number at once, not the adaptive default: beside the suite's other xdist workers, a
+    # batch that starts more gradings whenever a core looks idle would oversubscribe the cores.
+    # The adaptive admission has its unit tests (tests/unit/test_batch_admission.py) and bench/batch.py.
+    workers = () if "--workers" in map(str, args) else ("--workers", str(cores() + 1))
+    return run_grader("batch", *args, *workers, "--plain", timeout=timeout)
 
 
 def gradebook_rows(out):
