@@ -80,9 +80,9 @@ class Pace:
     write(), which is what the grader then sees too.  Nothing is decided on
     it: a thread blocked writing its output is busy (``procfs.thread_busy``)
     and never still (``procfs.thread_wait``: "unknown"), and bytes in the
-    pipe are output pending.  ``free`` bytes pass at once (more than any chat
-    prints, verbose logging of a multi-megabyte relay included), then
-    ``rate`` bytes a second.
+    pipe are output pending.  ``free`` bytes pass at once (more than a lab's
+    program prints in a check, verbose logging of megabytes it relays
+    included), then ``rate`` bytes a second.
     """
 
     def __init__(self, free=16 * 1024 * 1024, rate=16 * 1024 * 1024, clock=time.monotonic):

@@ -240,7 +240,9 @@ class Program:
                     self.on_output(name, chunk)
                 self._in_hand[name] = False
                 rest = pace.rest(len(chunk))
-                if rest:  # a flood (see Pace): a pace kept, not a wait for anything; bounded by one chunk's share
+                if rest:
+                    # A rate kept (see Pace), not a wait for anything: nothing can end it sooner that we
+                    # would wait for, and it is bounded by one chunk's share of the rate (4 ms).
                     time.sleep(rest)
         with self._cond:
             self._readers.pop(name, None)
