@@ -184,6 +184,34 @@ def test_programs_that_end_at_once_are_still_found_and_their_codes_read(forking_
         assert [event["type"] for event in broken.events_of("crash")] == ["SyntaxError"]
 
 
+@pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "exec"])
+def test_a_program_is_found_however_late_a_loaded_grader_looks(tmp_path, monkeypatch, tool, fork):
+    # Under the suite's load a program started afresh (no gate then) ended and was reaped
+    # before the grader looked for it: "cannot find the pod's process 2".  Here the grader
+    # looks only once the program's exit has arrived, or half a second has passed: a gated
+    # program cannot end before it is found, so its exit does not arrive.
+    if fork:
+        monkeypatch.delenv(FORK_VAR, raising=False)
+    else:
+        monkeypatch.setenv(FORK_VAR, "0")
+    root = tmp_path / "submission"
+    root.mkdir()
+    (root / "quits.py").write_text("raise SystemExit(5)\n", encoding="utf-8")
+    pod = NamespacePod({"cpu_seconds": 10}, tmp_path, tool)
+    found = pod._host_pid
+
+    def found_late(inner_pid):
+        poll_until(lambda: pod._exits, 0.5)
+        return found(inner_pid)
+
+    monkeypatch.setattr(pod, "_host_pid", found_late)
+    try:
+        assert pod.start(root / "quits.py", role="client", root=root).wait_exit(20) == 5
+    finally:
+        pod.close()
+
+
 def test_a_program_is_past_its_gate_when_its_start_returns(forking_pod, monkeypatch):
     # At its gate a forked program waits in a read, which from outside looks like a program
     # blocked for good.  On a busy machine the init took a while to open the gate, and a

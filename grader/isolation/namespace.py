@@ -344,39 +344,33 @@ class NamespacePod:
             names.append(name)
             sent.append(fd)
         python = shim_parts(argv)
-        gate = None
-        if python:  # the init may fork it from itself instead of starting a new interpreter
-            # A forked program waits at this gate until we have found it (see pod_init.fork_python).
-            # We open it ourselves, not through the init: once our write returns, the program is
-            # runnable, with no request in between that a busy init could delay.
-            gate = os.pipe()
-            names.append("gate")
-            sent.append(gate[0])
+        # The program waits at this gate until we have found it (see pod_init.fork_program).
+        # We open it ourselves, not through the init: once our write returns, the program is
+        # runnable, with no request in between that a busy init could delay.
+        gate = os.pipe()
+        names.append("gate")
+        sent.append(gate[0])
         request = {"op": "spawn", "argv": argv, "env": env, "cwd": str(cwd), "fds": names}
         if python:
             request["python"] = {"bootstrap": python[0], "argv": python[1]}
         try:
             reply, _fds = self._request(request, sent)
         except BaseException:
-            if gate:
-                os.close(gate[1])
+            os.close(gate[1])
             raise
         finally:
             for name, (read_end, write_end) in pipes.items():
                 os.close(read_end if name == "stdin" else write_end)
-            if gate:
-                os.close(gate[0])
+            os.close(gate[0])
         if "error" in reply:
             for name, (read_end, write_end) in pipes.items():
                 os.close(write_end if name == "stdin" else read_end)
-            if gate:
-                os.close(gate[1])
+            os.close(gate[1])
             raise PodError(f"the pod could not start {argv[-1]}: {reply['error']}")
         try:
             host_pid = self._host_pid(reply["pid"])
         finally:
-            if gate:
-                self._open_gate(gate[1], reply.get("gated"))
+            self._open_gate(gate[1], reply.get("gated"))
         stdin_file = open(pipes["stdin"][1], "wb", buffering=0) if stdin else None
         return RemoteProcess(self, reply["id"], host_pid, stdin_file,
                              open(pipes["stdout"][0], "rb", buffering=0), open(pipes["stderr"][0], "rb", buffering=0))
@@ -409,7 +403,8 @@ class NamespacePod:
                     continue
             return None
 
-        pid = poll_until(find, 2.0)
+        # A bound, not a guess at a lifetime: the program waits at its gate until we have found it.
+        pid = poll_until(find, 10.0)
         if pid is None:
             raise PodError(f"cannot find the pod's process {inner_pid}")
         return pid

@@ -37,12 +37,12 @@ import os
 import re
 import resource  # noqa: F401
 import selectors
+import shutil
 import signal
 import site  # noqa: F401  (under -S, importing site runs nothing)
 import socket
 import stat
 import struct
-import subprocess
 import sys
 import threading  # noqa: F401
 import types
@@ -414,28 +414,22 @@ class Init:
                 shim[key] = str(received[key])
         env["GRADER_SHIM"] = ";".join(f"{k}={v}" for k, v in shim.items())
         passed = [received[key] for key in ("fd", "stack_fd") if key in received]
-        if request.get("python") and self.token_slot is not None and os.path.isfile(request["python"]["bootstrap"]):
-            self.fork_python(request, received, env, passed, fds)
-            return
-        try:
-            process = subprocess.Popen(
-                request["argv"], env=env, cwd=request["cwd"],
-                stdin=received.get("stdin", subprocess.DEVNULL), stdout=received.get("stdout"),
-                stderr=received.get("stderr"), pass_fds=passed, start_new_session=True,
-                user=self.uid, group=self.gid, extra_groups=[] if self.uid is not None else None,
-                preexec_fn=_drop_root_powers)
-        except OSError as exc:
-            self.reply({"op": "spawned", "id": request["id"], "error": str(exc)})
-        else:
-            process.returncode = 0  # we reap it ourselves (waitpid below): keep Popen from trying
-            self.children[process.pid] = request["id"]
-            self.reply({"op": "spawned", "id": request["id"], "pid": process.pid})
-        finally:
-            for fd in fds:
-                os.close(fd)
+        python = request.get("python") if self.token_slot is not None else None
+        if python and not os.path.isfile(python["bootstrap"]):
+            python = None
+        executable = None
+        if python is None:
+            executable = shutil.which(request["argv"][0], path=env.get("PATH", os.defpath))
+            if executable is None:
+                for fd in fds:
+                    os.close(fd)
+                self.reply({"op": "spawned", "id": request["id"],
+                            "error": f"[Errno {errno.ENOENT}] {os.strerror(errno.ENOENT)}: {request['argv'][0]!r}"})
+                return
+        self.fork_program(request, received, env, passed, fds, executable)
 
-    def fork_python(self, request, received, env, passed, fds):
-        """Start the student's Python program as a fork of this process, which has its modules imported.
+    def fork_program(self, request, received, env, passed, fds, executable=None):
+        """Start the student's program as a fork of this process: its Python in ours, or ``executable``.
 
         A new interpreter costs ~45 ms of CPU to start and import socket and
         threading, and a grading starts dozens of programs; a fork costs
@@ -445,10 +439,17 @@ class Init:
         dumpable process (the grader reads its /proc files), and the
         program's token where /proc shows the environment.  Then it unwinds
         our frames (``Become``) and runs the shim as a fresh module.
+
+        Any other program (or every one, with GRADER_POD_FORK=0) is the same
+        child, which then execs ``executable``: a fork of ours, not
+        ``subprocess``, so that it too waits at the gate.  A program started
+        past the gate could end and be reaped before a loaded grader found
+        it, and the launch then failed ("cannot find the pod's process").
         """
-        _shim_code(request["python"]["bootstrap"])  # here, not in the child: once per pod
         compiled = None
-        if request["python"]["argv"]:
+        if executable is None:
+            _shim_code(request["python"]["bootstrap"])  # here, not in the child: once per pod
+        if executable is None and request["python"]["argv"]:
             warm_up(os.path.dirname(request["python"]["argv"][0]))
             compiled = precompiled(request["python"]["argv"][0])
         # Our objects out of the collector's sight: the child's collections
@@ -456,8 +457,8 @@ class Init:
         gc.freeze()
         # The child waits at this gate until the grader has found it from
         # outside and writes to the gate's other end, which it keeps: a
-        # program that ends within a millisecond (a SyntaxError) would
-        # otherwise be reaped before the grader saw it.
+        # program that ends soon (a SyntaxError) would otherwise be reaped
+        # before the grader saw it, at a time that depends on the load.
         gate = received.get("gate")
         pid = os.fork()
         if pid == 0:
@@ -465,7 +466,7 @@ class Init:
                 if gate is not None:
                     os.read(gate, 1)  # a byte, or the end: the grader let it go, or is gone
                     os.close(gate)
-                self._become_program(request, received, env, passed, compiled)
+                self._become_program(request, received, env, passed, compiled, executable)
             except Become:
                 raise
             except BaseException as exc:  # never back into the init's loop
@@ -478,7 +479,7 @@ class Init:
         self.children[pid] = request["id"]
         self.reply({"op": "spawned", "id": request["id"], "pid": pid, "gated": gate is not None})
 
-    def _become_program(self, request, received, env, passed, compiled=None):
+    def _become_program(self, request, received, env, passed, compiled=None, executable=None):
         os.setsid()
         signal.set_wakeup_fd(-1)
         for sig in (*self.handled, signal.SIGCHLD):
@@ -501,7 +502,8 @@ class Init:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(env)
-        _show_token(self.token_slot, env.get(TOKEN_VAR, ""))
+        if executable is None:
+            _show_token(self.token_slot, env.get(TOKEN_VAR, ""))  # an exec shows its own environment
         if self.uid is not None:
             os.setgroups([])
             os.setresgid(self.gid, self.gid, self.gid)
@@ -509,6 +511,8 @@ class Init:
         _drop_root_powers()
         _drop_capabilities()
         _check(_libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "dumpable")  # a change of uid cleared it
+        if executable is not None:
+            os.execve(executable, request["argv"], env)  # its failure: the except in fork_program, exit 127
         raise Become(request["python"]["bootstrap"], request["python"]["argv"], compiled)
 
     def connect(self, request):
