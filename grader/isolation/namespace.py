@@ -35,7 +35,7 @@ from pathlib import Path
 import psutil
 
 from grader.drive.wait import Deadline, poll_until
-from grader.isolation.processes import TOKEN_VAR, descendants, sweep
+from grader.isolation.processes import TOKEN_VAR, descendants, open_handle, sweep
 from grader.isolation.program import PYTHON_FLAGS, Program, shim_parts
 
 POD_INIT = Path(__file__).parent / "shim" / "pod_init.py"
@@ -224,6 +224,7 @@ class RemoteProcess:
         self.pid = pid  # as seen from the grader (outside the PID namespace)
         self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
         self.returncode = None
+        self.handle = None  # a pidfd (``processes.open_handle``), set by the launch
 
     def wait(self, timeout=None):
         self.returncode = self.pod.wait_exit(self.spawn_id, timeout)
@@ -369,11 +370,15 @@ class NamespacePod:
             raise PodError(f"the pod could not start {argv[-1]}: {reply['error']}")
         try:
             host_pid = self._host_pid(reply["pid"])
+            # Before the gate: until then the program cannot end, so the handle is surely its own.
+            handle = open_handle(host_pid)
         finally:
             self._open_gate(gate[1], reply.get("gated"))
         stdin_file = open(pipes["stdin"][1], "wb", buffering=0) if stdin else None
-        return RemoteProcess(self, reply["id"], host_pid, stdin_file,
-                             open(pipes["stdout"][0], "rb", buffering=0), open(pipes["stderr"][0], "rb", buffering=0))
+        process = RemoteProcess(self, reply["id"], host_pid, stdin_file, open(pipes["stdout"][0], "rb", buffering=0),
+                                open(pipes["stderr"][0], "rb", buffering=0))
+        process.handle = handle
+        return process
 
     @staticmethod
     def _open_gate(fd, gated):

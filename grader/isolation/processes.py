@@ -7,6 +7,8 @@ environment it inherited.
 """
 
 import os
+import select
+import signal
 import subprocess
 
 import psutil
@@ -99,6 +101,86 @@ def is_running(pid):
         return read_proc(f"/proc/{pid}/stat").rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except (OSError, IndexError):
         return False
+
+
+# A process's handle (``open_handle``): a pidfd, or ENDED when the process
+# had already gone, or None where the kernel has no pidfds (then the pid
+# itself is all we have).  Pids are reused (pid_max is 32768 on many
+# machines, and a grading uses ~500 pids a second, threads included), so a
+# signal sent by number to a program that ended a while ago can reach a
+# stranger: another grading's server, killed with -9 in the middle of its
+# check.  A pidfd always means the process it was opened for.
+ENDED = -1
+
+
+def open_handle(pid):
+    """A handle for ``pid``, opened while it is known to be the process we mean (see ENDED)."""
+    try:
+        return os.pidfd_open(pid)
+    except ProcessLookupError:
+        return ENDED
+    except (OSError, AttributeError):  # no pidfd_open (Linux < 5.3, other systems)
+        return None
+
+
+def close_handle(handle):
+    if handle is not None and handle != ENDED:
+        try:
+            os.close(handle)
+        except OSError:
+            pass
+
+
+def handle_running(pid, handle):
+    """True if the process of ``handle`` has not exited (a zombie has); ``is_running(pid)`` without a pidfd."""
+    if handle is None:
+        return is_running(pid)
+    if handle == ENDED:
+        return False
+    return not select.select([handle], [], [], 0)[0]  # a pidfd is readable once its process has exited
+
+
+def handle_reaped(pid, handle):
+    """True if the process is gone for good (its number free for another): not even a zombie."""
+    if handle is None:
+        return not os.path.exists(f"/proc/{pid}")
+    if handle == ENDED:
+        return True
+    try:
+        signal.pidfd_send_signal(handle, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def send_signal(pid, handle, sig):
+    """Signal the process of ``handle`` (``pid`` by number only where there are no pidfds)."""
+    try:
+        if handle is None:
+            os.kill(pid, sig)
+        elif handle != ENDED:
+            signal.pidfd_send_signal(handle, sig)
+    except OSError:  # it has ended, or is not ours to signal
+        pass
+
+
+def signal_group(leader, handle, sig):
+    """killpg(``leader``) while the group is still the one ``leader`` led; False if it cannot be.
+
+    A group's number stays taken while any member lives, so it is still
+    ours if the leader is not reaped, or if no live process has its number
+    (a member holds it).  A live process with that number, the leader
+    reaped, is a stranger that got the number after the group had gone.
+    """
+    if handle_reaped(leader, handle) and os.path.exists(f"/proc/{leader}"):
+        return False
+    try:
+        os.killpg(leader, sig)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
 
 
 def process_group(pid):

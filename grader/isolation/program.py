@@ -29,11 +29,16 @@ from grader.drive.wait import Deadline, poll_until
 from grader.isolation import procfs
 from grader.isolation.capture import BoundedCapture, Pace
 from grader.isolation.processes import (
+    ENDED,
     clean_environment,
+    close_handle,
     descendants,
-    is_running,
+    handle_running,
     launch_here,
+    open_handle,
     process_group,
+    send_signal,
+    signal_group,
     sweep,
     user_processes,
 )
@@ -144,7 +149,10 @@ class Program:
         self._cond = threading.Condition()
         self._stacks = bytearray()
         self._threads = []
-        self._known_pids = set()
+        # Every process of the program's tree ever seen, pid -> its handle
+        # (``processes.open_handle``): signals go through handles, never
+        # to a number that may since belong to another program.
+        self._known = {}
         self._event_pipe = None  # our end of the shim's events, while its reader runs
         self._in_hand = {}  # reader name -> True while it holds bytes it has read but not yet handed on
         self._readers = {}  # reader name -> (its thread's id, the fd it reads), while it reads
@@ -174,7 +182,10 @@ class Program:
             os.close(event_w)
             os.close(stack_w)
         self.started_at = time.monotonic()
-        self._known_pids.add(self.proc.pid)
+        # Opened before the exit can be reaped: by the pod, before it lets the program
+        # past its gate; here, before our _wait_exit thread reaps our own child.
+        handle = getattr(self.proc, "handle", None)
+        self._known[self.proc.pid] = handle if handle is not None else open_handle(self.proc.pid)
         self._event_pipe = event_r
         self._spawn(self._read_events, event_r)
         self._spawn(self._read_stream, self.proc.stdout, self.stdout, "stdout")
@@ -334,6 +345,15 @@ class Program:
     def alive(self):
         return self.proc is not None and self.exit_code is None
 
+    def _main_running(self):
+        """Whether the main process has not exited: only then is its pid a way to reach its tree."""
+        return self.proc is not None and handle_running(self.proc.pid, self._known.get(self.proc.pid))
+
+    def _remember(self, pids):
+        for pid in pids:
+            if pid not in self._known:
+                self._known[pid] = open_handle(pid)
+
     def events_of(self, kind):
         with self._cond:
             return [e for e in self.events if e.get("ev") == kind]
@@ -442,10 +462,10 @@ class Program:
 
     def tree_pids(self):
         """The main process and its descendants, from /proc's children lists (cheap)."""
-        if self.proc is None:
+        if not self._main_running():
             return []
         found = descendants(self.proc.pid)
-        self._known_pids.update(found)
+        self._remember(found)
         return found
 
     def wait_until(self, predicate, timeout, settled=None, recheck=0.02):
@@ -485,14 +505,14 @@ class Program:
 
     def processes(self):
         """The program's live processes: its main process and every descendant."""
-        if self.proc is None:
+        if not self._main_running():
             return []
         try:
             main = psutil.Process(self.proc.pid)
             found = [main] + main.children(recursive=True)
         except psutil.Error:
             found = []
-        self._known_pids.update(p.pid for p in found)
+        self._remember(p.pid for p in found)
         return found
 
     def cpu_seconds(self):
@@ -567,10 +587,9 @@ class Program:
             return ""
         with self._cond:
             self._stacks.clear()
-        try:
-            os.kill(self.proc.pid, signal.SIGUSR1)
-        except OSError:
+        if not self._main_running():
             return ""
+        send_signal(self.proc.pid, self._known.get(self.proc.pid), signal.SIGUSR1)
         deadline = Deadline(timeout)
         with self._cond:
             while not self._stacks and not deadline.expired():
@@ -614,23 +633,31 @@ class Program:
                 pass
         for thread in self._threads:
             thread.join(timeout=1.0)
+        with self._cond:
+            handles, self._known = self._known, dict.fromkeys(self._known, ENDED)
+        for handle in handles.values():
+            close_handle(handle)
+
+    def signal_group(self, sig):
+        """``sig`` to the program's process group (what a terminal's Ctrl-C reaches), else to its main process."""
+        if self.proc is None:
+            return
+        if not signal_group(self.proc.pid, self._known.get(self.proc.pid), sig):
+            send_signal(self.proc.pid, self._known.get(self.proc.pid), sig)
 
     def _signal_all(self, sig, sweep_token):
-        try:
-            os.killpg(self.proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
-        targets = set(self._known_pids)
+        signal_group(self.proc.pid, self._known.get(self.proc.pid), sig)
+        for pid, handle in list(self._known.items()):
+            send_signal(pid, handle, sig)
         if sweep_token:
-            targets.update(process.pid for process in sweep(self.token, among=self.sweep_among))
-        for pid in targets:
-            try:
-                os.kill(pid, sig)
-            except (ProcessLookupError, PermissionError):
-                pass
+            for process in sweep(self.token, among=self.sweep_among):
+                try:
+                    process.send_signal(sig)  # psutil checks it is still the process it found
+                except psutil.Error:
+                    pass
 
     def _survivors(self, sweep_token):
-        alive = [pid for pid in self._known_pids if is_running(pid)]
+        alive = [pid for pid, handle in list(self._known.items()) if handle_running(pid, handle)]
         if sweep_token:
             alive += [process.pid for process in sweep(self.token, among=self.sweep_among) if process.pid not in alive]
         return alive

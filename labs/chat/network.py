@@ -10,7 +10,6 @@ exit, its quiescence.
 
 import codecs
 import fcntl
-import os
 import re
 import select
 import signal
@@ -376,13 +375,7 @@ class NetworkChat(Chat):
         pressed = time.monotonic()
         # The grader is stopping it: its exit is not a crash of its own.
         program.stop_requested_at = pressed
-        try:
-            os.killpg(program.pid, signal.SIGINT)  # what a terminal does: the whole foreground group
-        except (ProcessLookupError, PermissionError):
-            try:
-                os.kill(program.pid, signal.SIGINT)
-            except (ProcessLookupError, PermissionError):
-                pass
+        program.signal_group(signal.SIGINT)  # what a terminal does: the whole foreground group
         # Blocked for good after Ctrl-C (non-daemon threads waiting in recv()): it will never end by itself.
         code = program.wait_exit(seconds, settled=Stillness([(program, ())]))
         if code is not None:
