@@ -70,6 +70,31 @@ def unread_bytes(pid, server_port, client_port):
     return None
 
 
+def in_flight(pid, port):
+    """Bytes on their way over the TCP connections of ``port``, in the network namespace of process ``pid``.
+
+    Sent by one end (in its send queue, unacknowledged) while the other
+    end's receive queue is empty: no thread of either end need run for them
+    to arrive (the kernel delivers them, on a loaded machine a little later:
+    loopback hands packets to a softirq thread that waits for a core like
+    any other), so a wait that sees both programs blocked must not take
+    them for absent.  Bytes a receiver leaves unread (a member that stops
+    reading, a server that reads no more of a flood) are not on their way:
+    the receiver's queue holds some.  Listening sockets are left out.
+    """
+    conns = [c for c in connections(pid) if port in (c.local_port, c.remote_port) and c.state != _LISTEN]
+    ends = {(c.local_port, c.remote_port): c for c in conns}
+    total = 0
+    for conn in conns:
+        peer = ends.get((conn.remote_port, conn.local_port))
+        if conn.tx_queue and (peer is None or peer.rx_queue == 0):
+            total += conn.tx_queue
+    return total
+
+
+_LISTEN = 0x0A  # TCP_LISTEN in /proc/net/tcp's "st" column
+
+
 # ------------------------------------------------------------ thread waits
 # What a blocked thread waits for, read from /proc/<pid>/task/<tid>/syscall:
 # the system call it sleeps in and its arguments.  A wait with no timeout of

@@ -575,6 +575,12 @@ class Program:
         """True when no TCP socket of the program's network has bytes queued (unread, or unsent)."""
         return all(c.rx_queue == 0 and c.tx_queue == 0 for c in procfs.connections(self.proc.pid))
 
+    def bytes_in_flight(self, port):
+        """Bytes on their way over the connections of ``port`` in the program's network (see ``procfs.in_flight``)."""
+        if not self._main_running():
+            return 0  # its network may be gone, and its number another's
+        return procfs.in_flight(self.proc.pid, port)
+
     def unread_bytes(self, server_port, client_port):
         """Bytes a connection's server side has not read yet (see ``grader.isolation.procfs``)."""
         if self.proc is None:

@@ -130,8 +130,14 @@ class Chat:
         return lambda: stillness.reason if stillness() else None
 
     def _nothing_unread(self):
-        """No robot's reader has bytes left to take from its socket (what the server sent is in the streams)."""
-        return not any(r.pending() for r in self.robots if not r.closed_by_us)
+        """No robot's reader has bytes left to take from its socket, and none are on their way to or from the server.
+
+        Then what the server sent is in the streams.  Bytes on the wire (the
+        kernel's, moved without any thread of either end running) are asked
+        last: reading the connection table costs more than the rest.
+        """
+        return (not any(r.pending() for r in self.robots if not r.closed_by_us)
+                and not self.server.program.bytes_in_flight(self.server.port))
 
     def drain(self):
         """Wait until every open robot's reader has taken what reached its socket (bounded by the settle)."""

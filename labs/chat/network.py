@@ -162,19 +162,16 @@ class Drain:
                         break
             return self.received_bytes >= total
 
-    def caught_up(self, start, behind, deadline, flood, step=0.1):
-        """Wait (at most ``step`` s) until more than ``behind`` bytes arrived since ``start``; True if they have.
+    def has(self, start, behind):
+        """True once more than ``behind`` bytes arrived since ``start`` (or the connection ended)."""
+        return self.received_bytes - start >= behind or self.ended
 
-        ``flood.pacing`` stays True from the first wait until they have, for its ``stalled``.
-        """
+    def caught_up(self, start, behind, deadline, step=0.1):
+        """Wait (at most ``step`` s) until ``has(start, behind)``; True if it has."""
         with self._cond:
-            if not (self.received_bytes - start >= behind or self.ended):
-                flood.pacing = True
+            if not self.has(start, behind):
                 self._cond.wait(min(step, deadline.remaining()))
-            arrived = self.received_bytes - start >= behind or self.ended
-            if arrived:
-                flood.pacing = False
-            return arrived
+            return self.has(start, behind)
 
     def pending(self):
         """Bytes that reached this member's socket and the drain has not counted yet.
@@ -225,21 +222,28 @@ class Flooder(Drain):
         self.transcript.add("grader", "note", _("{name} sends {n} lines ({kb} KB) as fast as the server takes them")
                             .format(name=self.name, n=data.count(b"\n"), kb=len(data) // 1024))
         self.finished = False
-        self.pacing = False  # waiting for the listener to catch up
         if listener is not None:  # no further ahead than what the listener's receive buffer holds by itself
             ahead = max(16 * 1024, min(ahead, listener.sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) // 2))
-        self._spawn(self._send, data, seconds, listener, ahead)
+        self._pace = (listener, listener.received_bytes if listener is not None else 0, ahead)
+        self._spawn(self._send, data, seconds, *self._pace)
 
     def stalled(self):
         """True when the flood cannot go on by itself: the server reads none of it, or relays none to the listener.
 
-        Read from the kernel: the bytes in this socket's send queue (sent,
-        not yet taken by the server: SIOCOUTQ) and the bytes sent, both
-        unchanged since the last call, and either some bytes wait (the
-        server's window is shut: it does not read), or the flood waits for
-        its listener, or all the data is sent and taken.  A settled wait
-        asks twice in a row, with the server still in between (and the
-        listener's socket empty: what it waits for is not on its way).
+        Read from the kernel and the counts: the bytes in this socket's send
+        queue (sent, not yet taken by the server: SIOCOUTQ) and the bytes
+        sent, both unchanged since the last call, and either some bytes wait
+        (the server does not read them: whether they are only on their way
+        is the caller's wire check), or the listener has not got what the
+        flood waits for, or all the data is sent.  A settled wait asks twice
+        in a row, with the server still in between (and the listener's
+        socket empty: what it waits for is not on its way).
+
+        Whether the flood waits for its listener is worked out from the
+        counts, never from a flag its thread sets: that thread, woken once
+        the listener caught up but not yet run on a loaded machine, would
+        still say "waiting" while it is about to send (the flood then looked
+        stalled, and ``server.slow_reader`` failed a server that relays).
         """
         try:
             queued = struct.unpack("i", fcntl.ioctl(self.sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0"))[0]
@@ -247,13 +251,14 @@ class Flooder(Drain):
             return True  # the connection is gone: nothing more goes through it
         now = (queued, self.sent_bytes)
         before, self._seen = getattr(self, "_seen", None), now
-        return now == before and (queued > 0 or self.pacing or self.finished)
+        listener, start, ahead = self._pace
+        waiting = listener is not None and not listener.has(start, self.sent_bytes - ahead)
+        return now == before and (queued > 0 or waiting or self.finished)
 
-    def _send(self, data, seconds, listener, ahead):
+    def _send(self, data, seconds, listener, start, ahead):
         view, deadline = memoryview(data), Deadline(seconds)
-        start = listener.received_bytes if listener is not None else 0
         while view and not self._stop.is_set() and not deadline.expired():
-            if listener is not None and not listener.caught_up(start, self.sent_bytes - ahead, deadline, self):
+            if listener is not None and not listener.caught_up(start, self.sent_bytes - ahead, deadline):
                 continue
             try:
                 _r, writable, _e = select.select([], [self.sock], [], min(0.1, deadline.remaining()))

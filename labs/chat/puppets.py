@@ -172,7 +172,8 @@ class PuppetChat(Chat):
         and no puppet's screen has output unread: nothing can happen before the next action."""
         programs = [(self.server.program, self.spinners)]
         programs += [(p.program, p.spinners) for p in self.robots if p.ending is None]
-        stillness = Stillness(programs, also=lambda: not any(p.pending() for p in self.robots if p.ending is None))
+        stillness = Stillness(programs, also=lambda: not any(p.pending() for p in self.robots if p.ending is None)
+                              and not self.server.program.bytes_in_flight(self.server.port))
         return lambda: "quiet" if stillness() else None
 
     def settle(self, timeout=None):

@@ -157,6 +157,53 @@ def test_a_flood_paced_by_its_listener_loses_nothing_however_late_the_listener_r
     assert (dropped, received) == (0, sent)
 
 
+def _relay(source, target):
+    """A server that relays as it should: every byte, blocking while the target's buffers are full."""
+    try:
+        while chunk := source.recv(4096):
+            target.sendall(chunk)
+    except OSError:
+        pass  # the test closed the sockets
+
+
+def test_a_flood_whose_thread_is_starved_after_its_listener_caught_up_is_not_stalled(monkeypatch):
+    # The flip seen under load (traceback_on_ctrl_c, server.slow_reader "nothing more could arrive"):
+    # the flood's thread, woken once Bob had caught up, had not run yet; the relay was idle, Bob's
+    # socket empty, the flood's count unchanged, and its "waiting for the listener" flag still set.
+    from grader.drive.wait import poll_until
+    from grader.labs.chat.network import Flooder
+
+    flood_ours, flood_theirs = _tcp_pair()
+    bob_ours, bob_theirs = _tcp_pair()
+    threading.Thread(target=_relay, args=(flood_theirs, bob_theirs), daemon=True).start()
+    bob = Drain("Bob", bob_ours, _Transcript())
+    flood = Flooder("Flood", flood_ours, _Transcript())
+    starved, resume = threading.Event(), threading.Event()
+    real = bob.caught_up
+
+    def caught_up_then_starved(start, behind, deadline, *rest):
+        arrived = real(start, behind, deadline, *rest)
+        if not arrived and not starved.is_set():  # it waited for Bob: let all it sent reach Bob, then hold it
+            poll_until(lambda: bob.received_bytes - start == flood.sent_bytes and bob.pending() == 0, 5.0)
+            starved.set()
+            resume.wait(10.0)
+        return arrived
+
+    monkeypatch.setattr(bob, "caught_up", caught_up_then_starved)
+    data = flood_lines(4 * 1024 * 1024)
+    try:
+        flood.start(data, 10.0, listener=bob)
+        assert starved.wait(10.0)
+        flood.stalled()  # asked twice in a row, as a settled wait does: nothing moved in between
+        assert not flood.stalled()
+        resume.set()
+        assert bob.wait_received(len(data), quiet=2.0, seconds=10.0)
+    finally:
+        resume.set()
+        for sock in (flood_ours, flood_theirs, bob_ours, bob_theirs):
+            sock.close()
+
+
 def test_bytes_the_drain_took_but_has_not_counted_are_still_pending():
     # The drain's thread has taken them from the socket (its queue is empty) but cannot count them
     # yet, as when it is starved on a loaded machine: a wait must not take Bob's socket for drained.

@@ -1,0 +1,53 @@
+"""Bytes on the wire: what the kernel still delivers while both ends' threads are blocked."""
+
+import socket
+
+from grader.isolation import procfs
+from grader.isolation.procfs import Conn
+
+ESTABLISHED, LISTEN = 0x01, 0x0A
+SERVER = 5000
+
+
+def _table(monkeypatch, *conns):
+    monkeypatch.setattr(procfs, "connections", lambda pid: list(conns))
+
+
+def test_bytes_sent_towards_an_empty_receive_queue_are_in_flight(monkeypatch):
+    # The server sent 900 bytes to the robot on port 40001; the robot's queue is still empty.
+    _table(monkeypatch, Conn(SERVER, 40001, ESTABLISHED, 900, 0), Conn(40001, SERVER, ESTABLISHED, 0, 0))
+    assert procfs.in_flight(1, SERVER) == 900
+
+
+def test_a_robot_sending_to_a_server_whose_queue_is_empty_is_in_flight_too(monkeypatch):
+    _table(monkeypatch, Conn(SERVER, 40001, ESTABLISHED, 0, 0), Conn(40001, SERVER, ESTABLISHED, 64, 0))
+    assert procfs.in_flight(1, SERVER) == 64
+
+
+def test_bytes_a_receiver_leaves_unread_are_not_on_their_way(monkeypatch):
+    # A member who stopped reading: its queue is full, the server's send queue waits for room.
+    _table(monkeypatch, Conn(SERVER, 40002, ESTABLISHED, 300_000, 0), Conn(40002, SERVER, ESTABLISHED, 0, 200_000))
+    assert procfs.in_flight(1, SERVER) == 0
+
+
+def test_other_ports_and_listening_sockets_are_left_out(monkeypatch):
+    _table(monkeypatch, Conn(SERVER, 0, LISTEN, 128, 0),  # a listener's columns are its backlog
+           Conn(6000, 40003, ESTABLISHED, 500, 0), Conn(40003, 6000, ESTABLISHED, 0, 0),  # another grading's
+           Conn(SERVER, 40004, ESTABLISHED, 0, 0), Conn(40004, SERVER, ESTABLISHED, 0, 0))
+    assert procfs.in_flight(1, SERVER) == 0
+
+
+def test_a_real_connection_has_nothing_in_flight_once_the_bytes_arrived():
+    import os
+
+    from grader.drive.wait import poll_until
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        ours = socket.create_connection(("127.0.0.1", port))
+        theirs, _addr = server.accept()
+    with ours, theirs:
+        ours.sendall(b"x" * 5000)
+        # Delivered to an unread queue: not on their way any more (the reader would be runnable).
+        assert poll_until(lambda: procfs.unread_bytes(os.getpid(), port, ours.getsockname()[1]) == 5000, 5.0)
+        assert procfs.in_flight(os.getpid(), port) == 0
