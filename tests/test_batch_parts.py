@@ -326,3 +326,21 @@ def test_after_the_first_interrupt_a_second_one_only_hurries():
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def test_a_batch_grades_what_took_longest_last_time_first(tmp_path):
+    from types import SimpleNamespace
+
+    from grader.batch.engine import longest_first
+
+    with Gradebook(tmp_path / "g.sqlite") as book:
+        for name, seconds in (("anna", 2.0), ("boris", 9.5), ("vera", 0.4), ("gleb", 3.0)):
+            book.record(_record(name, key="k1", duration_s=seconds))
+        book.record(_record("anna", key="k2", duration_s=1.0))  # the latest run counts, not the first
+        durations = book.durations()
+    assert durations == {"anna": 1.0, "boris": 9.5, "vera": 0.4, "gleb": 3.0}
+    todo = [SimpleNamespace(entry=SimpleNamespace(name=name)) for name in ("anna", "dina", "vera", "boris", "gleb")]
+    order = [job.entry.name for job in longest_first(todo, durations)]
+    # dina was never graded: a typical entry (the median of the others, 2.0 s), between gleb and anna.
+    assert order == ["boris", "gleb", "dina", "anna", "vera"]
+    assert [job.entry.name for job in longest_first(todo, {})] == ["anna", "dina", "vera", "boris", "gleb"]

@@ -9,6 +9,7 @@ Nothing here prints: progress goes to the caller's callback.
 
 import os
 import signal
+import statistics
 import threading
 import time
 import traceback
@@ -101,7 +102,23 @@ def plan(options, book, entries):
             reused.append(entry.name)
         else:
             todo.append(jobs.Job(entry, content, key, lab, build, key_options))
-    return Plan(len(entries), selected, tuple(todo), tuple(reused), lab)
+    return Plan(len(entries), selected, longest_first(todo, book.durations()), tuple(reused), lab)
+
+
+def longest_first(todo, durations):
+    """The jobs, those whose last grading took longest first (an entry never graded counts as a typical one).
+
+    A batch ends when its last grading does: one long grading started
+    late (a server that sleeps before it listens, at every check) is its
+    tail, with the cores idle.  Started first, it runs beside the others.
+    The order changes nothing else: every grading is alone in its pod.
+    With no earlier runs, the class folder's order stands.
+    """
+    known = [durations[job.entry.name] for job in todo if job.entry.name in durations]
+    if not known:
+        return tuple(todo)
+    typical = statistics.median(known)
+    return tuple(sorted(todo, key=lambda job: -durations.get(job.entry.name, typical)))
 
 
 def execute(the_plan, options, book, on_record=None, stop=None, hurry=None, own_process=False):

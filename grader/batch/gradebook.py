@@ -236,6 +236,11 @@ class Gradebook:
             return None
         return row
 
+    def durations(self):
+        """name -> seconds its latest grading took, whatever grader or code graded it (for the batch's order)."""
+        return {row["name"]: row["duration_s"] for row in self.db.execute(
+            "SELECT s.name, r.duration_s FROM submissions s JOIN runs r ON r.id = s.latest_run")}
+
     def record(self, record, batch=None):
         """Store a grading and make it the submission's latest; return the run's id."""
         with self.db as db:  # one transaction: an interrupted record leaves nothing half-written
