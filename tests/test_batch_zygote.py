@@ -37,20 +37,39 @@ def test_a_forked_grading_runs_in_a_session_of_its_own_and_reports_its_end(zygot
     assert forked.poll() == 0
 
 
+def _living(processes):
+    return [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+
+
 @pytest.mark.slow
-def test_a_forked_grading_over_its_budget_is_stopped_with_everything_it_started(zygote, tmp_path):
+def test_a_forked_grading_stopped_by_the_batch_ends_with_everything_it_started(zygote, tmp_path):
+    from grader.drive.wait import poll_until
+
     command = [sys.executable, "-m", "grader", "check", str(SUBMISSIONS / "sleepy_join_notice"), "--plain",
                "--one-session", "--out", str(tmp_path / "report")]
+    stop, result = threading.Event(), []
+    running = threading.Thread(target=lambda: result.append(
+        worker.run(command, tmp_path, 120, stop, threading.Event(), zygote)))
+    running.start()
     seen = []
 
-    def watch():  # what the grading started, while it runs (its pods, the student's programs)
-        for process in psutil.Process(zygote.process.pid).children(recursive=True):
-            seen.append(process)
+    def started_programs():  # the grading's pods and the student's programs, once there are some
+        seen[:] = [p for p in psutil.Process(zygote.process.pid).children(recursive=True)
+                   if p.ppid() != zygote.process.pid]
+        return bool(seen)
 
-    timer = threading.Timer(1.0, watch)  # a sample of its tree, not a wait for anything
-    timer.start()
-    finished = worker.run(command, tmp_path, 2.0, threading.Event(), threading.Event(), zygote)
-    timer.join()
+    try:
+        assert poll_until(started_programs, 60.0), "the grading started nothing"
+    finally:
+        stop.set()
+        running.join(60)
+    assert result and result[0].interrupted and result[0].code is None
+    assert not _living(seen)
+
+
+def test_a_forked_grading_over_its_budget_is_stopped(zygote, tmp_path):
+    command = [sys.executable, "-m", "grader", "check", str(SUBMISSIONS / "sleepy_join_notice"), "--plain",
+               "--one-session", "--out", str(tmp_path / "report")]
+    finished = worker.run(command, tmp_path, 0.0, threading.Event(), threading.Event(), zygote)
     assert finished.timed_out and finished.code is None
-    assert seen, "the grading started nothing"
-    assert not [p for p in seen if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert not _living(psutil.Process(zygote.process.pid).children(recursive=True))

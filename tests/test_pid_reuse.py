@@ -69,3 +69,35 @@ def test_a_program_that_ended_never_signals_the_process_that_took_its_pid(tmp_pa
         if stranger is not None:
             stranger.kill()
             stranger.wait()
+
+
+@pytest.mark.parametrize("forked", [False, True], ids=["subprocess", "zygote"])
+def test_a_batch_never_signals_the_group_of_a_grading_reaped_before_it_was_stopped(tmp_path, forked):
+    # The grading ended and was reaped (by the batch, or by the zygote before it reported the end);
+    # the stop that follows must not reach the process, or the group, that has its number since.
+    from grader.batch import worker
+    from grader.batch.zygote import Zygote
+
+    zygote = Zygote(worker.environment()) if forked else None
+    stranger = None
+    try:
+        if forked:
+            grading = zygote.spawn(["--version"], tmp_path, worker.environment(), tmp_path / "o", tmp_path / "e")
+            assert grading is not None and grading.handle is not None
+            assert zygote._wait(grading.pid, 60) == 0  # reaped by the zygote; the batch has not polled it
+        else:
+            grading = subprocess.Popen([sys.executable, "-c", "pass"], start_new_session=True)
+            assert grading.wait(60) == 0
+        stranger = stranger_with_pid(grading.pid)
+        if stranger is None:
+            pytest.skip("another process kept taking the number")
+        worker._signal_group(grading, signal.SIGKILL)
+        assert worker._tree(grading) == set()
+        assert stranger.poll() is None, "the stranger was killed"
+    finally:
+        if stranger is not None:
+            stranger.kill()
+            stranger.wait()
+        if zygote is not None:
+            grading.close()
+            zygote.close()

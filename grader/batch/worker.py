@@ -21,6 +21,7 @@ from pathlib import Path
 import psutil
 
 import grader
+from grader.isolation.processes import ENDED, handle_reaped, signal_group
 
 POLL_S = 0.1     # how often a running grading looks at its deadline and at the stop request
 GRACE_S = 15.0   # SIGINT to SIGKILL: grader check's interrupt path waits up to 15 s for a part
@@ -92,46 +93,60 @@ def run(command, cwd, budget_s, stop, hurry, zygote=None):
     except BaseException:  # whatever stops this thread must not leave the grading running
         terminate(process, hurry)
         raise
+    finally:
+        if hasattr(process, "close"):  # a Forked grading's pidfd
+            process.close()
     code = None if (timed_out or interrupted) else process.returncode
     return Finished(code, timed_out, interrupted, time.monotonic() - started, _tail(cwd / "check.stderr"))
 
 
 def terminate(process, hurry=None, grace_s=GRACE_S):
-    """SIGINT the group, wait up to ``grace_s`` (less once ``hurry`` is set), then SIGKILL everything seen."""
+    """SIGINT the group, wait up to ``grace_s`` (less once ``hurry`` is set), then SIGKILL everything seen.
+
+    The group and the tree are reached by the grading's number only while
+    that number is still the grading's (``_reaped``): once the grading is
+    reaped, another process may get it, and its group is not ours.
+    """
     if process.poll() is not None:
         return
-    seen = _tree(process.pid)
-    _signal_group(process.pid, signal.SIGINT)
+    seen = _tree(process)
+    _signal_group(process, signal.SIGINT)
     end = time.monotonic() + grace_s
     while time.monotonic() < end and not (hurry is not None and hurry.is_set()):
         try:
             process.wait(timeout=POLL_S)
             break
         except subprocess.TimeoutExpired:
-            seen |= _tree(process.pid)
-    seen |= _tree(process.pid)
-    _signal_group(process.pid, signal.SIGKILL)
+            seen |= _tree(process)
+    seen |= _tree(process)
+    _signal_group(process, signal.SIGKILL)
     for child in seen:
         try:
-            child.kill()
+            child.kill()  # psutil checks it is still the process it saw
         except psutil.Error:
             pass
     process.wait()
 
 
-def _tree(pid):
+def _handle(process):
+    # A Popen that has a return code was reaped by it; a Forked grading carries the zygote's pidfd.
+    if getattr(process, "handle", None) is not None:
+        return process.handle
+    return ENDED if process.returncode is not None else None
+
+
+def _tree(process):
     # By parentage, not by group: the student's programs run in groups (or namespaces) of their own.
+    if handle_reaped(process.pid, _handle(process)):
+        return set()
     try:
-        return set(psutil.Process(pid).children(recursive=True))
+        return set(psutil.Process(process.pid).children(recursive=True))
     except psutil.Error:
         return set()
 
 
-def _signal_group(pid, sig):
-    try:
-        os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
+def _signal_group(process, sig):
+    signal_group(process.pid, _handle(process), sig)
 
 
 def _tail(path):

@@ -20,6 +20,7 @@ socket pair, a JSON line per message: a request
 When the batch closes the socket, the zygote ends; its gradings do not.
 """
 
+import collections
 import json
 import os
 import selectors
@@ -74,8 +75,10 @@ class Zygote:
                 self._cond.wait(deadline - time.monotonic())
             answer = self._answers.pop(ident, None)
         if not answer or "pid" not in answer:
+            if answer and answer.get("handle") is not None:
+                os.close(answer["handle"])
             return None
-        return Forked(self, answer["pid"])
+        return Forked(self, answer["pid"], answer.get("handle"))
 
     def close(self):
         """End the zygote (the gradings it forked go on until they end)."""
@@ -92,12 +95,13 @@ class Zygote:
         self._sock.close()
 
     def _read(self):
-        buffer = b""
+        buffer, handles = b"", collections.deque()  # pidfds, in the order of the answers that name a pid
         while True:
             try:
-                chunk = self._sock.recv(65536)
+                chunk, fds, _flags, _addr = socket.recv_fds(self._sock, 65536, 16)
             except OSError:
-                chunk = b""
+                chunk, fds = b"", []
+            handles.extend(fds)
             if not chunk:
                 break
             buffer += chunk
@@ -108,8 +112,12 @@ class Zygote:
                     if "status" in message:
                         self._ended[message["pid"]] = message["status"]
                     else:
+                        if "pid" in message:
+                            message["handle"] = handles.popleft() if handles else None
                         self._answers[message["id"]] = message
                 self._cond.notify_all()
+        for fd in handles:
+            os.close(fd)
         with self._cond:
             self._alive = False
             self._cond.notify_all()
@@ -147,10 +155,18 @@ def _reap_orphan(pid):
 class Forked:
     """A grading the zygote forked, with the part of ``subprocess.Popen`` that ``worker`` uses."""
 
-    def __init__(self, zygote, pid):
+    def __init__(self, zygote, pid, handle=None):
         self._zygote = zygote
         self.pid = pid
+        # A pidfd the zygote opened before it could reap the grading: the batch signals the grading
+        # through it, never by a number that may be another process's once the zygote reaped it.
+        self.handle = handle
         self.returncode = None
+
+    def close(self):
+        if self.handle is not None:
+            os.close(self.handle)
+            self.handle = None
 
     def poll(self):
         if self.returncode is None:
@@ -201,7 +217,7 @@ def serve(fd):
                     pidfd = os.pidfd_open(pid)
                     children[pidfd] = pid
                     selector.register(pidfd, selectors.EVENT_READ, pid)
-                    _send(sock, {"id": request["id"], "pid": pid})
+                    _send(sock, {"id": request["id"], "pid": pid}, pidfd)
             else:
                 selector.unregister(key.fd)
                 os.close(key.fd)
@@ -210,8 +226,14 @@ def serve(fd):
                 _send(sock, {"pid": key.data, "status": os.waitstatus_to_exitcode(status)})
 
 
-def _send(sock, message):
-    sock.sendall(json.dumps(message).encode() + b"\n")
+def _send(sock, message, fd=None):
+    data = json.dumps(message).encode() + b"\n"
+    if fd is None:
+        sock.sendall(data)
+        return
+    sent = socket.send_fds(sock, [data], [fd])  # the descriptor travels with the message's first bytes
+    if sent < len(data):
+        sock.sendall(data[sent:])
 
 
 def _fork(request, sock, selector, children):
