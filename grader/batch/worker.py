@@ -104,8 +104,8 @@ def terminate(process, hurry=None, grace_s=GRACE_S):
     """SIGINT the group, wait up to ``grace_s`` (less once ``hurry`` is set), then SIGKILL everything seen.
 
     The group and the tree are reached by the grading's number only while
-    that number is still the grading's (``_reaped``): once the grading is
-    reaped, another process may get it, and its group is not ours.
+    that number is still the grading's (``processes.signal_group``): once
+    the grading is reaped, another process may get it, and its group is not ours.
     """
     if process.poll() is not None:
         return
