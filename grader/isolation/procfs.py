@@ -78,8 +78,8 @@ def in_flight(pid, port):
     to arrive (the kernel delivers them, on a loaded machine a little later:
     loopback hands packets to a softirq thread that waits for a core like
     any other), so a wait that sees both programs blocked must not take
-    them for absent.  Bytes a receiver leaves unread (a member that stops
-    reading, a server that reads no more of a flood) are not on their way:
+    them for absent.  Bytes a receiver leaves unread (a client that stops
+    reading, a server that reads no more of what it is sent) are not on their way:
     the receiver's queue holds some.  Listening sockets are left out.
     """
     conns = [c for c in connections(pid) if port in (c.local_port, c.remote_port) and c.state != _LISTEN]
