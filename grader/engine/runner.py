@@ -271,6 +271,23 @@ def _freeze_imports():
     gc.freeze()
 
 
+def _during_interrupt(error):
+    """True if ``error`` arose while a KeyboardInterrupt was being handled: that Ctrl-C is what happened.
+
+    A Ctrl-C that lands in certain frames leaves a traceback entry without
+    a line number (Python 3.11), and pytest's own report of the interrupt
+    then fails on it (TypeError in ``_pytest._code``): ``grader watch``
+    ended with "internal error" instead of "Stopped watching".
+    """
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        seen.add(id(error))
+        error = error.__context__
+    return False
+
+
 def _run_in_process(args):
     # Imported here: the parallel sessions start first, without waiting for pytest to load.
     import pytest
@@ -279,7 +296,12 @@ def _run_in_process(args):
     collector = _Collector()
     log = io.StringIO()
     with redirect_stdout(log), redirect_stderr(log):
-        code = pytest.main(args, plugins=[collector])
+        try:
+            code = pytest.main(args, plugins=[collector])
+        except Exception as error:
+            if _during_interrupt(error):
+                raise KeyboardInterrupt from None
+            raise
     if code == pytest.ExitCode.INTERRUPTED:
         raise KeyboardInterrupt
     grading = collector.grading
