@@ -92,11 +92,7 @@ class ClientSession:
         next keystroke, at any load: a wait for either is decided now.
         """
         return Stillness([(self.program, ()), (self.chat.server.program, self.chat.spinners)],
-                         also=lambda: self.program.output_pending() == 0 and not self._in_flight())
-
-    def _in_flight(self):
-        # Bytes between client and server that the kernel still delivers (asked last: it costs most).
-        return self.chat.server.program.bytes_in_flight(self.chat.server.port)
+                         also=lambda: self.program.output_pending() == 0 and not self.chat.on_the_wire())
 
     def settle(self):
         """Wait until the client and the server are both idle, and the client waits at its keyboard again.

@@ -136,8 +136,11 @@ class Chat:
         kernel's, moved without any thread of either end running) are asked
         last: reading the connection table costs more than the rest.
         """
-        return (not any(r.pending() for r in self.robots if not r.closed_by_us)
-                and not self.server.program.bytes_in_flight(self.server.port))
+        return not any(r.pending() for r in self.robots if not r.closed_by_us) and not self.on_the_wire()
+
+    def on_the_wire(self):
+        """Bytes the kernel still delivers over the server's connections (see ``procfs.in_flight``)."""
+        return self.server.program.bytes_in_flight(self.server.port)
 
     def drain(self):
         """Wait until every open robot's reader has taken what reached its socket (bounded by the settle)."""

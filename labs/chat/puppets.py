@@ -173,7 +173,7 @@ class PuppetChat(Chat):
         programs = [(self.server.program, self.spinners)]
         programs += [(p.program, p.spinners) for p in self.robots if p.ending is None]
         stillness = Stillness(programs, also=lambda: not any(p.pending() for p in self.robots if p.ending is None)
-                              and not self.server.program.bytes_in_flight(self.server.port))
+                              and not self.on_the_wire())
         return lambda: "quiet" if stillness() else None
 
     def settle(self, timeout=None):

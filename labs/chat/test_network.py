@@ -155,7 +155,7 @@ def test_slow_reader(chat):
     # flood either all sent or refused by a server that reads no more of it.  A thread that wakes
     # by itself (socketserver's serve_forever() polls every 0.5 s) must have woken with nothing
     # else moving, as in every expectation (``timed``), and nothing on its way on the wire.  Else a quiet gap.
-    drained = lambda: bob.pending() == 0 and flood.stalled() and not program.bytes_in_flight(chat.server.port)  # noqa: E731
+    drained = lambda: bob.pending() == 0 and flood.stalled() and not chat.on_the_wire()  # noqa: E731
     settled = Stillness([(program, chat.spinners, chat.tickers)], also=drained,
                         stuck_on={sleepy.local_port}, horizon=SLOW_READER_TIMEOUT, timed=True)
     if bob.wait_received(wanted, SLOW_READER_TIMEOUT, FLOOD_SECONDS, settled=settled):
