@@ -28,14 +28,13 @@ import subprocess
 import sys
 import tempfile
 import threading
-import uuid
 from functools import lru_cache
 from pathlib import Path
 
 import psutil
 
 from grader.drive.wait import Deadline, poll_until
-from grader.isolation.processes import TOKEN_VAR, descendants, open_handle, sweep
+from grader.isolation.processes import TOKEN_VAR, Tokens, descendants, open_handle, sweep
 from grader.isolation.program import PYTHON_FLAGS, Program, shim_parts
 
 POD_INIT = Path(__file__).parent / "shim" / "pod_init.py"
@@ -241,7 +240,8 @@ class NamespacePod:
         self.limits = limits
         self.tool = tool
         self.isolation = f"namespaces ({'bubblewrap' if tool == 'bwrap' else 'unshare'})"
-        self.token = uuid.uuid4().hex
+        self.tokens = Tokens()
+        self.token = self.tokens.prefix
         self.programs = []
         self.server_program = None
         self._cond = threading.Condition()
@@ -417,7 +417,7 @@ class NamespacePod:
     def start(self, script, *, role, root, **options):
         if self.run_as:
             _give(root, *self.run_as)
-        token = f"{self.token}-{len(self.programs)}"
+        token = self.tokens.next()
         program = Program(script, role=role, root=root, token=token, limits=self.limits, launcher=self.launch,
                           sweep_among=self.processes, **options)
         self.programs.append(program)

@@ -6,11 +6,10 @@ teardown finds escapees by each program's token (``grader.isolation.processes``)
 """
 
 import socket
-import uuid
 
 import psutil
 
-from grader.isolation.processes import sweep
+from grader.isolation.processes import Tokens, sweep
 from grader.isolation.program import Program
 
 
@@ -25,13 +24,14 @@ class ProcessPod:
 
     def __init__(self, limits):
         self.limits = limits
-        self.token = uuid.uuid4().hex
+        self.tokens = Tokens()
+        self.token = self.tokens.prefix
         self.programs = []
         self.server_program = None
 
     def start(self, script, *, role, root, **options):
-        # Each program its own token: stopping the client must not sweep the server.
-        token = f"{self.token}-{len(self.programs)}"
+        # Each program its own token: stopping the client must not sweep the server (Tokens).
+        token = self.tokens.next()
         program = Program(script, role=role, root=root, token=token, limits=self.limits, **options)
         self.programs.append(program)
         return program.start()

@@ -6,16 +6,38 @@ so neither killpg nor a walk of children finds it; it does keep the
 environment it inherited.
 """
 
+import itertools
 import os
 import select
 import signal
 import subprocess
+import threading
+import uuid
 
 import psutil
 
 from grader.isolation.procfs import read_proc
 
 TOKEN_VAR = "GRADER_POD"
+
+
+class Tokens:
+    """A pod's token (``prefix``, for its last sweep) and a distinct one for each program it starts.
+
+    A check's programs and the next check's server (a spare, started in a
+    thread of its own) are started at once: numbered by ``len(programs)``,
+    two of them could get one token, and stopping the first swept the other
+    (a listening spare server killed by the end of the check before it).
+    """
+
+    def __init__(self):
+        self.prefix = uuid.uuid4().hex
+        self._numbers = itertools.count()
+        self._lock = threading.Lock()
+
+    def next(self):
+        with self._lock:
+            return f"{self.prefix}-{next(self._numbers)}"
 
 
 def clean_environment(token, home):
