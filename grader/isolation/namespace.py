@@ -176,6 +176,8 @@ def tool_command(tool, workdir):
     """
     privileged = os.geteuid() == 0
     if tool == "bwrap":
+        # --die-with-parent: the pod ends with the thread that started it (PR_SET_PDEATHSIG is per
+        # thread), so pods are started from threads that outlive them.
         # --as-pid-1: our init is the namespace's PID 1, which a student's
         # program cannot kill (PID 1 ignores signals it has no handler for).
         return ["bwrap", *([] if privileged else ["--unshare-user"]), "--unshare-net", "--unshare-pid",
