@@ -28,7 +28,12 @@ class Quiescence:
       at each sample (a loop printing into a full pipe, a poll with a 1 ms
       timeout): no reaction to one action keeps a thread running without a
       pause for half a second.  Without this rule such a server would never
-      be idle, and every settle would run to its bound.
+      be idle, and every settle would run to its bound;
+    * a thread the shim saw read a closed connection ``EOF_LOOP`` times in
+      a row (a loop on recv() == b'': ``Program.looping_on_eof``) is
+      spinning as soon as it is busy at two samples in a row.  A count of
+      reads, not a share of a window: no load changes it, and the commonest
+      busy loop costs a settle two samples, not ``spin_window``.
     """
 
     def __init__(self, program, spinners, spin_window=0.15, quiet_gap=0.006, steady_window=0.5):
@@ -55,14 +60,16 @@ class Quiescence:
         for tid in list(self.busy_since):
             if tid not in busy:
                 del self.busy_since[tid]
+        looping = self.program.looping_on_eof() if busy else ()
         for tid, (ran, held) in busy.items():
             # Running or waiting for a core nine tenths of the window (a busy loop never sleeps, and
             # on a loaded machine it runs less and waits more), and a fifth of a core at least: a
             # thread that reacts to a message needs a millisecond, not a fifth of every second.
             since, ran_then, held_then = self.busy_since.setdefault(tid, (now, ran, held))
             window = now - since
-            if window >= self.steady_window or (window >= self.spin_window and held - held_then >= 0.9e9 * window
-                                                 and ran - ran_then >= 0.2e9 * window):
+            if (window >= self.steady_window or (tid in looping and since < now)
+                    or (window >= self.spin_window and held - held_then >= 0.9e9 * window
+                        and ran - ran_then >= 0.2e9 * window)):
                 self.spinners.add(tid)
                 self.outcome = "spinning"
                 return True
@@ -222,6 +229,7 @@ class Stillness:
         for key, count in wakes.items():
             self.first_wakes.setdefault(key, count)
         settled = self.last == tokens and all(self._ticked(key, count) for key, count in wakes.items())
+
         self.last = tokens
         if settled:
             self.reason = "ticking" if wakes else "quiet"

@@ -70,7 +70,7 @@ def unread_bytes(pid, server_port, client_port):
     return None
 
 
-def in_flight(pid, port):
+def in_flight(pid, port, delivered=()):
     """Bytes on their way over the TCP connections of ``port``, in the network namespace of process ``pid``.
 
     Sent by one end (in its send queue, unacknowledged) while the other
@@ -81,18 +81,34 @@ def in_flight(pid, port):
     them for absent.  Bytes a receiver leaves unread (a client that stops
     reading, a server that reads no more of what it is sent) are not on their way:
     the receiver's queue holds some.  Listening sockets are left out.
+
+    A send queue also holds bytes that did arrive but are not acknowledged
+    yet: a receiver that sends nothing back delays its ACK up to 40 ms (a
+    FIN's too, in a server that does not close).  Those are left out where
+    arrival is known: when the receiver has taken the sender's FIN (its
+    state says so), every byte before it arrived too (TCP delivers in
+    order); and the ends in ``delivered`` ((local port, remote port) of
+    senders whose every byte the receiving program has read, by its own
+    count) have nothing on the way.
     """
     conns = [c for c in connections(pid) if port in (c.local_port, c.remote_port) and c.state != _LISTEN]
     ends = {(c.local_port, c.remote_port): c for c in conns}
     total = 0
     for conn in conns:
         peer = ends.get((conn.remote_port, conn.local_port))
-        if conn.tx_queue and (peer is None or peer.rx_queue == 0):
-            total += conn.tx_queue
+        if not conn.tx_queue or (peer is not None and peer.rx_queue):
+            continue
+        if peer is not None and peer.state in _FIN_RECEIVED:
+            continue
+        if (conn.local_port, conn.remote_port) in delivered:
+            continue
+        total += conn.tx_queue
     return total
 
 
 _LISTEN = 0x0A  # TCP_LISTEN in /proc/net/tcp's "st" column
+# The states of an end that has received its peer's FIN: CLOSE_WAIT, LAST_ACK, CLOSING, TIME_WAIT.
+_FIN_RECEIVED = frozenset({0x08, 0x09, 0x0B, 0x06})
 
 
 # ------------------------------------------------------------ thread waits
@@ -269,6 +285,18 @@ def thread_busy(pid, tid, machine):
                                            and int(fields[1], 16) in (1, 2)))
     except (OSError, IndexError, ValueError):
         return False
+
+
+def innermost_id(pid, tid):
+    """The thread's id in its own (innermost) pid namespace, as the program itself sees it; None if gone."""
+    try:
+        with open(f"/proc/{pid}/task/{tid}/status") as status:
+            for line in status:
+                if line.startswith("NSpid:"):
+                    return int(line.split()[-1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return int(tid)  # a kernel without NSpid: no pid namespaces either
 
 
 def thread_ran(pid, tid):

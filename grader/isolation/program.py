@@ -157,6 +157,10 @@ class Program:
         self._in_hand = {}  # reader name -> True while it holds bytes it has read but not yet handed on
         self._readers = {}  # reader name -> (its thread's id, the fd it reads), while it reads
         self.on_output = None  # callback(stream_name, bytes) for transcripts
+        # Threads the shim saw read a connection's end over and over (a loop on recv() == b''):
+        # their id in the program's own pid namespace -> where; and the ids /proc names them by here.
+        self.eof_loops = {}
+        self._eof_host_ids = {}
 
     # ----------------------------------------------------------------- start
     def start(self):
@@ -226,6 +230,15 @@ class Program:
                         parsed.append(event)
                 with self._cond:
                     self.events.extend(parsed)
+                    for event in parsed:
+                        if event.get("ev") in ("eof_loop", "eof_loop_end") and isinstance(event.get("tid"), int):
+                            # A new dict, not a change: the settles read it without the lock.
+                            loops = dict(self.eof_loops)
+                            if event["ev"] == "eof_loop":
+                                loops[event["tid"]] = event.get("where")
+                            else:
+                                loops.pop(event["tid"], None)
+                            self.eof_loops = loops
                     for peer, count in reads.items():
                         self.read_from[peer] = self.read_from.get(peer, 0) + count
                     self._in_hand["events"] = False
@@ -526,7 +539,7 @@ class Program:
                 pass
         return total
 
-    def busiest_thread(self, seconds):
+    def busiest_thread(self, seconds, still=None):
         """Over the next ``seconds``: the largest share of samples in which one thread was busy.
 
         Busy: running, waiting for a core, or blocked writing to its stdout
@@ -537,9 +550,15 @@ class Program:
         anything else.  A thread blocked in recv() or accept() is never
         busy.  CPU seconds, unlike samples, depend on the load.  Returns
         (share, CPU seconds the program used).
+
+        ``still`` (a ``settled`` callback, such as ``Stillness``) is asked
+        at every sample: once it holds, no thread can be busy (each is
+        blocked for good), and the window ends with None.  One window then
+        answers both questions: a program still at once costs nothing, and
+        a busy one is measured while it is watched, not in a second window.
         """
         machine = platform.machine()
-        busy, samples = {}, [0]
+        busy, samples, ended_still = {}, [0], [False]
 
         def sample():
             samples[0] += 1
@@ -551,10 +570,15 @@ class Program:
                 for tid in tids:
                     if procfs.thread_busy(pid, tid, machine):
                         busy[(pid, tid)] = busy.get((pid, tid), 0) + 1
-            return not self.alive()  # the window ends early only if the program does
+            if still is not None and still():
+                ended_still[0] = True
+                return True
+            return not self.alive()  # else the window ends early only if the program does
 
         cpu_before = self.cpu_seconds()
         poll_until(sample, seconds)
+        if ended_still[0]:
+            return None
         share = max(busy.values(), default=0) / samples[0]
         return share, max(0.0, self.cpu_seconds() - cpu_before)
 
@@ -571,15 +595,48 @@ class Program:
                 pass
         return found
 
+    def looping_on_eof(self):
+        """The threads (ids as /proc names them here) the shim saw read a closed connection over and over.
+
+        Each read ``shim.bootstrap.EOF_LOOP`` times in a row a connection
+        that had ended, nothing read between: a loop calling recv() that
+        returns b''.  The shim names a thread by its id in the program's
+        pid namespace; the pod's ids are mapped to ours through NSpid.
+        """
+        loops = self.eof_loops
+        if not loops:
+            return frozenset()
+        if not all(tid in self._eof_host_ids for tid in loops):
+            found = {}
+            for pid in self.tree_pids():
+                try:
+                    threads = os.listdir(f"/proc/{pid}/task")
+                except OSError:
+                    continue
+                for thread in threads:
+                    inner = procfs.innermost_id(pid, thread)
+                    if inner in loops:
+                        found[inner] = int(thread)
+            # Looked for once: a thread that already ended is not looked for at every sample.
+            self._eof_host_ids.update({tid: found.get(tid) for tid in loops if tid not in self._eof_host_ids})
+        return frozenset(host for host in (self._eof_host_ids[tid] for tid in loops) if host is not None)
+
     def socket_queues_empty(self):
         """True when no TCP socket of the program's network has bytes queued (unread, or unsent)."""
         return all(c.rx_queue == 0 and c.tx_queue == 0 for c in procfs.connections(self.proc.pid))
 
-    def bytes_in_flight(self, port):
-        """Bytes on their way over the connections of ``port`` in the program's network (see ``procfs.in_flight``)."""
+    def bytes_in_flight(self, port, sent=None):
+        """Bytes on their way over the connections of ``port`` in the program's network (see ``procfs.in_flight``).
+
+        ``sent`` ({peer port: bytes it sent to this program}, optional): a
+        peer whose every byte this program's code has read (the shim's
+        count) has nothing on the way to it, acknowledged or not.
+        """
         if not self._main_running():
             return 0  # its network may be gone, and its number another's
-        return procfs.in_flight(self.proc.pid, port)
+        with self._cond:
+            delivered = {(peer, port) for peer, count in (sent or {}).items() if self.read_from.get(peer, 0) >= count}
+        return procfs.in_flight(self.proc.pid, port, delivered)
 
     def unread_bytes(self, server_port, client_port):
         """Bytes a connection's server side has not read yet (see ``grader.isolation.procfs``)."""

@@ -140,7 +140,11 @@ class Chat:
 
     def on_the_wire(self):
         """Bytes the kernel still delivers over the server's connections (see ``procfs.in_flight``)."""
-        return self.server.program.bytes_in_flight(self.server.port)
+        return self.server.program.bytes_in_flight(self.server.port, self.sent_counts())
+
+    def sent_counts(self):
+        """{member's port: bytes it sent}: what the server's own read counts are compared with."""
+        return {r.local_port: r.sent_bytes for r in self.robots if r.sent_bytes}
 
     def drain(self):
         """Wait until every open robot's reader has taken what reached its socket (bounded by the settle)."""

@@ -9,7 +9,6 @@ points are in lab.toml.  Robots are the grader's own socket clients; see
 import re
 
 from grader.drive.quiescence import Stillness
-from grader.drive.wait import poll_until
 from grader.engine.diagnose import creates_threads, where_stuck
 from grader.engine.plugin import check, skip
 from grader.i18n import lazy as _
@@ -113,9 +112,11 @@ def test_no_spin(chat, lab):
     printed_before, empty_before = program.stdout.total + program.stderr.total, program.stdout.empty_lines
     # Every thread blocked for good, twice in a row with nothing run between: no loop can be going,
     # and none can start before something arrives (Bob is gone, Alice is silent).  Decided now.
-    if poll_until(Stillness([(program, ())]), window):
+    # Else the busy samples of that same window decide: a busy loop is measured while watched (one window).
+    measured = program.busiest_thread(window, still=Stillness([(program, ())]))
+    if measured is None:
         return
-    share, used = program.busiest_thread(window)
+    share, used = measured
     if share > float(lab.section("spin").get("busy_share", 0.5)):
         printed = program.stdout.total + program.stderr.total - printed_before
         message = _("After Bob left, a thread of the idle server kept running (busy at {pct:.0f}% of the samples: "
@@ -125,6 +126,11 @@ def test_no_spin(chat, lab):
             # Text, not empty lines: a loop that prints without end (not the recv() == b'' loop).
             message += " " + _("It printed {mb:.1f} MB meanwhile: a loop prints without end.").format(
                 mb=printed / 1e6)
+        elif any(program.eof_loops.values()):
+            # The shim counted it: one thread read the closed connection over and over, here.
+            where = next(where for where in program.eof_loops.values() if where)
+            message += " " + _("A loop keeps going: it calls recv() at {where} again and again on the closed "
+                               "connection, and gets b'' each time.").format(where=where)
         else:
             message += " " + _("A loop keeps going, most likely calling recv() that returns b'' forever.")
         raise CheckFailed(

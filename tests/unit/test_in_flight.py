@@ -30,6 +30,25 @@ def test_bytes_a_receiver_leaves_unread_are_not_on_their_way(monkeypatch):
     assert procfs.in_flight(1, SERVER) == 0
 
 
+FIN_WAIT1, CLOSE_WAIT = 0x04, 0x08
+
+
+def test_a_fin_the_receiver_has_taken_is_not_on_its_way_though_not_acknowledged(monkeypatch):
+    # Bob closed; the server took the FIN (CLOSE_WAIT) but does not close, so its ACK is delayed.
+    _table(monkeypatch, Conn(SERVER, 40001, CLOSE_WAIT, 0, 0), Conn(40001, SERVER, FIN_WAIT1, 1, 0))
+    assert procfs.in_flight(1, SERVER) == 0
+    # Before the server's end has taken it, the FIN is on its way.
+    _table(monkeypatch, Conn(SERVER, 40001, ESTABLISHED, 0, 0), Conn(40001, SERVER, FIN_WAIT1, 1, 0))
+    assert procfs.in_flight(1, SERVER) == 1
+
+
+def test_bytes_the_receiving_program_has_read_are_not_on_their_way(monkeypatch):
+    # The robot's 64 bytes wait for the server's delayed ACK: its code has read them all.
+    _table(monkeypatch, Conn(SERVER, 40001, ESTABLISHED, 0, 0), Conn(40001, SERVER, ESTABLISHED, 64, 0))
+    assert procfs.in_flight(1, SERVER, delivered={(40001, SERVER)}) == 0
+    assert procfs.in_flight(1, SERVER, delivered={(40002, SERVER)}) == 64  # another robot's count says nothing
+
+
 def test_other_ports_and_listening_sockets_are_left_out(monkeypatch):
     _table(monkeypatch, Conn(SERVER, 0, LISTEN, 128, 0),  # a listener's columns are its backlog
            Conn(6000, 40003, ESTABLISHED, 500, 0), Conn(40003, 6000, ESTABLISHED, 0, 0),  # another grading's
@@ -51,3 +70,12 @@ def test_a_real_connection_has_nothing_in_flight_once_the_bytes_arrived():
         # Delivered to an unread queue: not on their way any more (the reader would be runnable).
         assert poll_until(lambda: procfs.unread_bytes(os.getpid(), port, ours.getsockname()[1]) == 5000, 5.0)
         assert procfs.in_flight(os.getpid(), port) == 0
+
+
+def test_a_thread_outside_any_pid_namespace_of_its_own_has_its_own_id():
+    import os
+    import threading
+
+    # In a pod, the shim names threads by the pod's ids; procfs.innermost_id maps ours to those.
+    assert procfs.innermost_id(os.getpid(), threading.get_native_id()) == threading.get_native_id()
+    assert procfs.innermost_id(os.getpid(), 0) is None  # no such thread

@@ -12,12 +12,16 @@ MS = 1_000_000  # nanoseconds
 class FakeProgram:
     """``threads()`` replays one scripted sample per call: {tid: (running, ran ns, held ns)}."""
 
-    def __init__(self, samples):
+    def __init__(self, samples, looping=()):
         self.samples = list(samples)
         self.calls = 0
+        self.looping = frozenset(looping)
 
     def alive(self):
         return True
+
+    def looping_on_eof(self):
+        return self.looping
 
     def threads(self):
         sample = self.samples[min(self.calls, len(self.samples) - 1)]
@@ -52,6 +56,23 @@ def test_a_thread_that_reacts_briefly_then_blocks_is_waited_for_then_idle(clock)
     samples += [{1: (False, 0, 0), 2: (False, 4 * MS, 4 * MS)}] * 3
     spinners = set()
     assert run(FakeProgram(samples), spinners, 50) == "idle"
+    assert spinners == set()
+
+
+def test_a_thread_seen_looping_on_a_closed_connection_spins_at_its_second_busy_sample(clock):
+    samples = [{1: (False, 0, 0), 2: (True, n * 5 * MS, n * 5 * MS)} for n in range(200)]
+    program, spinners = FakeProgram(samples, looping={2}), set()
+    q = Quiescence(program, spinners)
+    assert not q()  # busy once: not yet
+    assert q() and q.outcome == "spinning" and spinners == {2}
+    assert program.calls == 2  # two samples, not a spin window's thirty
+
+
+def test_a_thread_seen_looping_that_then_sleeps_between_samples_is_no_spinner(clock):
+    # It read b'' over and over once, then sleeps between reads: busy at one sample in three.
+    samples = [{1: (False, 0, 0), 2: (n % 3 == 0, (n // 3) * MS, (n // 3) * MS)} for n in range(30)]
+    program, spinners = FakeProgram(samples, looping={2}), set()
+    assert run(program, spinners, 30) == "idle"
     assert spinners == set()
 
 

@@ -187,3 +187,59 @@ def test_signals_ignored_where_the_grader_started_are_not_ignored_by_the_student
 ])
 def test_an_event_line_is_read_as_literal_eval_reads_it(line, event):
     assert parse_event(line) == event
+
+
+# A server thread that reads a closed connection: ``loops`` more times after its first b''.
+EOF_READER = MEMBER + """
+import socket, threading
+listener = socket.socket()
+listener.bind(("127.0.0.1", 9090))
+listener.listen()
+done = threading.Event()
+threading.Thread(target=lambda: (socket.create_connection(listener.getsockname()).close(), done.set())).start()
+conn, _addr = listener.accept()
+done.wait(10)
+empties = 0
+while conn.recv({size}) == b"" and empties < {loops}:
+    empties += 1
+conn.close()
+"""
+
+
+def test_a_thread_reading_a_closed_connection_over_and_over_is_reported_once(tmp_path):
+    from grader.isolation.shim.bootstrap import EOF_LOOP
+
+    code = EOF_READER.format(size=1024, loops=3 * EOF_LOOP)
+    events = run_shimmed(tmp_path, code)
+    loops = [e for e in events if e["ev"] == "eof_loop"]
+    assert len(loops) == 1, events  # once per streak, not once per read
+    line = 1 + code.splitlines().index("while conn.recv(1024) == b\"\" and empties < %d:" % (3 * EOF_LOOP))
+    assert isinstance(loops[0]["tid"], int) and loops[0]["where"] == f"program.py:{line}"
+
+
+def test_a_thread_that_reads_bytes_after_its_loop_says_the_loop_ended(tmp_path):
+    from grader.isolation.shim.bootstrap import EOF_LOOP
+
+    # A select()-style server: one thread reads a closed connection over and over, then a live one.
+    code = EOF_READER.format(size=1024, loops=2 * EOF_LOOP).replace("conn.close()", """
+other = socket.create_connection(listener.getsockname())
+live, _addr = listener.accept()
+other.sendall(b"hello")
+live.recv(1024)
+""")
+    events = run_shimmed(tmp_path, code)
+    kinds = [e["ev"] for e in events if e["ev"].startswith("eof_loop")]
+    assert kinds == ["eof_loop", "eof_loop_end"], events
+
+
+def test_reading_the_end_once_or_a_few_times_is_no_loop(tmp_path):
+    events = run_shimmed(tmp_path, EOF_READER.format(size=1024, loops=3))
+    assert not [e for e in events if e["ev"] == "eof_loop"]
+
+
+def test_zero_byte_reads_asked_for_are_not_the_end(tmp_path):
+    from grader.isolation.shim.bootstrap import EOF_LOOP
+
+    # recv(0) returns b'' on an open connection too: asked for nothing, not the connection's end.
+    events = run_shimmed(tmp_path, EOF_READER.format(size=0, loops=3 * EOF_LOOP))
+    assert not [e for e in events if e["ev"] == "eof_loop"]

@@ -23,6 +23,9 @@ class FakeClient:
     def alive(self):
         return True
 
+    def looping_on_eof(self):
+        return frozenset()
+
     def threads(self):
         self.samples += 1
         running = self.samples <= self.busy
