@@ -62,6 +62,17 @@ def connections(pid):
     return _parse(f"/proc/{pid}/net/tcp") + _parse(f"/proc/{pid}/net/tcp6")
 
 
+def accept_queue_full(pid, port):
+    """Whether the listening socket of ``port`` refuses more handshakes: its accept queue is full.
+
+    For a listening socket /proc/net/tcp shows the connections waiting to
+    be accepted (rx) and the listen() backlog (tx); past the backlog the
+    kernel drops each new SYN, so a connect() waits until no one takes
+    from the queue any more.  False if no such socket (or it is unknown).
+    """
+    return any(c.state == _LISTEN and c.local_port == port and c.rx_queue > c.tx_queue for c in connections(pid))
+
+
 def unread_bytes(pid, server_port, client_port):
     """Bytes the server has received from ``client_port`` but not read yet; None if unknown."""
     for conn in connections(pid):

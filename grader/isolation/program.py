@@ -638,6 +638,12 @@ class Program:
             delivered = {(peer, port) for peer, count in (sent or {}).items() if self.read_from.get(peer, 0) >= count}
         return procfs.in_flight(self.proc.pid, port, delivered)
 
+    def accept_queue_full(self, port):
+        """Whether the program's listening socket of ``port`` has a full accept queue (``procfs.accept_queue_full``)."""
+        if not self._main_running():
+            return False
+        return procfs.accept_queue_full(self.proc.pid, port)
+
     def unread_bytes(self, server_port, client_port):
         """Bytes a connection's server side has not read yet (see ``grader.isolation.procfs``)."""
         if self.proc is None:

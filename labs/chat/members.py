@@ -163,9 +163,12 @@ class Chat:
     # ------------------------------------------------------------- actions
     def connect(self, name):
         """A robot connected to the server that has not said anything yet."""
+        self._unless_no_one_accepts(name)
         try:
             sock = self.pod.connect(self.server.host, self.server.port)
         except OSError as exc:
+            # Timed out (the pod's init reports it as refused): the same words as when known before.
+            self._unless_no_one_accepts(name)
             self.transcript.add(name, "note", _("could not connect: {error}").format(error=exc))
             if isinstance(exc, ConnectionRefusedError) and self.server.alive():
                 # Refused by a server that still runs: most often one on its way out (its main
@@ -182,6 +185,29 @@ class Chat:
         self.robots.append(robot)
         self.names_by_port[robot.local_port] = name
         return robot
+
+    def _unless_no_one_accepts(self, name):
+        """Fail now if a connect() could only wait: the accept queue is full and no thread can take from it.
+
+        Past the backlog the kernel drops every new handshake until the
+        server accepts one; a server whose every thread is blocked for good
+        (still twice in a row, none in accept(), or it would have taken
+        one) never will, at any load.  A server not found still in a short
+        look is left to the connect's own timeout, which then ends with the
+        same words if the queue is still full.
+        """
+        program = self.server.program
+        if not program.accept_queue_full(self.server.port):
+            return
+        if not poll_until(Stillness([(program, self.spinners)]), self.timeouts["settle"]):
+            return
+        if program.alive() and not program.accept_queue_full(self.server.port):
+            return  # taken from meanwhile (or the server ended: its own failure says more)
+        self.transcript.add(name, "note", _("could not connect: the server's accept queue is full"))
+        raise CheckFailed(
+            _("{name} could not connect: the server no longer accepts connections (the ones waiting for "
+              "accept() fill its listen() backlog, and no thread of it calls accept()).").format(name=name),
+            who=name, action=self.last_action)
 
     def join(self, *names, settle_each=True):
         """Connect robots one by one, each sending its name as its first line.

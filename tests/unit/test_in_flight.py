@@ -79,3 +79,28 @@ def test_a_thread_outside_any_pid_namespace_of_its_own_has_its_own_id():
     # In a pod, the shim names threads by the pod's ids; procfs.innermost_id maps ours to those.
     assert procfs.innermost_id(os.getpid(), threading.get_native_id()) == threading.get_native_id()
     assert procfs.innermost_id(os.getpid(), 0) is None  # no such thread
+
+
+def test_a_listening_socket_whose_backlog_is_taken_refuses_more_handshakes(monkeypatch):
+    # /proc/net/tcp's listening row: rx = connections waiting for accept(), tx = the backlog.
+    _table(monkeypatch, Conn(SERVER, 0, LISTEN, 2, 3))
+    assert procfs.accept_queue_full(1, SERVER)
+    _table(monkeypatch, Conn(SERVER, 0, LISTEN, 2, 2), Conn(6000, 0, LISTEN, 9, 0))
+    assert not procfs.accept_queue_full(1, SERVER)  # the kernel takes one more than the backlog
+    assert not procfs.accept_queue_full(1, 6000)
+
+
+def test_a_real_listener_that_accepts_nothing_fills_up():
+    import os
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        assert not procfs.accept_queue_full(os.getpid(), port)
+        waiting = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(2)]
+        try:
+            assert procfs.accept_queue_full(os.getpid(), port)
+        finally:
+            for sock in waiting:
+                sock.close()

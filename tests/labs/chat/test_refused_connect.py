@@ -24,6 +24,9 @@ class DyingProgram:
     def alive(self):
         return self.exit_code is None
 
+    def accept_queue_full(self, port):
+        return False
+
     def wait_exit(self, timeout, settled=None, recheck=0.02):
         self.waits += 1
         if self.ends:
@@ -64,3 +67,51 @@ def test_a_refusal_by_a_server_that_stays_says_only_what_happened():
         chat_on(program).connect("Борис")
     assert "could not connect" in str(failure.value.message)
     assert "no longer running" not in str(failure.value.message)
+
+
+class FullQueueProgram:
+    """A server that stopped calling accept(): its listen() backlog is full of waiting connections."""
+
+    exit_code = None
+
+    def alive(self):
+        return True
+
+    def accept_queue_full(self, port):
+        return True
+
+    def wait_exit(self, timeout, settled=None, recheck=0.02):
+        return None
+
+
+class CountingPod:
+    def __init__(self):
+        self.connects = 0
+
+    def connect(self, host, port):
+        self.connects += 1
+        raise ConnectionRefusedError(111, "timed out")  # as the pod's init reports a connect that timed out
+
+
+def test_a_full_accept_queue_on_a_still_server_fails_the_connect_before_it_waits(monkeypatch):
+    from grader.labs.chat import members
+
+    monkeypatch.setattr(members, "Stillness", lambda programs: lambda: True)
+    pod = CountingPod()
+    chat = Chat(Server(FullQueueProgram()), pod, Transcript(), {"handshake": 2.0, "expect": 2.0, "settle": 0.05})
+    with pytest.raises(CheckFailed) as failure:
+        chat.connect("member04")
+    assert pod.connects == 0  # decided on the queue and the stillness: no connect() left to time out
+    assert "no longer accepts connections" in str(failure.value.message)
+
+
+def test_a_full_queue_on_a_server_still_moving_is_left_to_the_connect(monkeypatch):
+    from grader.labs.chat import members
+
+    monkeypatch.setattr(members, "Stillness", lambda programs: lambda: False)  # a thread may yet accept()
+    pod = CountingPod()
+    chat = Chat(Server(FullQueueProgram()), pod, Transcript(), {"handshake": 2.0, "expect": 2.0, "settle": 0.05})
+    with pytest.raises(CheckFailed) as failure:
+        chat.connect("member04")
+    assert pod.connects == 1
+    assert "could not connect" in str(failure.value.message)
