@@ -75,10 +75,14 @@ def clean_traceback(lines):
         if keep:
             out.append(short_paths(line))
     # A "Traceback" heading whose frames were all the grader's says nothing: the exception line does.
+    # Unless there is none: a traceback cut short (the program ended, or its output was, in the middle
+    # of writing it) keeps its heading, or nothing would say what it is.
+    explained = any(line.strip() and not line.startswith(" ") and line != HEAD and line not in _CHAINS
+                    for line in out)
     cleaned = []
     for index, line in enumerate(out):
         following = out[index + 1] if index + 1 < len(out) else ""
-        if line == HEAD and not following.startswith("  "):
+        if line == HEAD and not following.startswith("  ") and explained:
             continue
         cleaned.append(line)
     return cleaned
@@ -103,7 +107,8 @@ def split(text):
             pieces.append("\n".join(plain))
             plain = []
         cleaned = clean_traceback(block)
-        last = next((item for item in reversed(cleaned) if item.strip() and not item.startswith(" ")), "")
+        last = next((item for item in reversed(cleaned) if item.strip() and not item.startswith(" ") and item != HEAD),
+                    "")
         pieces.append(Traceback(thread, "\n".join(cleaned), last))
     if plain:
         pieces.append("\n".join(plain))

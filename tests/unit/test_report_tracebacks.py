@@ -52,6 +52,16 @@ def test_only_the_students_frames_with_relative_paths():
         assert gone not in traceback.text
 
 
+def test_a_traceback_cut_before_the_students_frames_keeps_its_heading():
+    # The capture ended while the program was still writing it (a thread dying as its check ends).
+    cut = THREAD_TB[:THREAD_TB.index('File "/tmp/grader-')].rstrip(" ")
+    [traceback] = [piece for piece in split(cut) if not isinstance(piece, str)]
+    assert traceback.text.strip() == "Traceback (most recent call last):" and traceback.exception == ""
+    # Whole, the interpreter's frames go and the exception line explains (the heading stays with the frames).
+    [whole] = [piece for piece in split(THREAD_TB) if not isinstance(piece, str)]
+    assert whole.text.startswith("Traceback (most recent call last):")
+
+
 def test_subfolders_keep_their_relative_path_and_text_around_stays():
     pieces = split("starting\n" + PIPE_TB + "bye\n")
     assert pieces[0] == "starting"
