@@ -191,6 +191,9 @@ class ClientSession:
             raise self._crashed(what)
 
     def _crashed(self, what):
+        # Its exit can be seen before its readers took its last words (the shim's crash event, the
+        # traceback): under load the ImportError of msvcrt was missed once.  They end with the pipes.
+        self.program.wait_output_done(1.0)
         crash = (self.program.events_of("crash") or [None])[-1]
         why_not = diagnose.cannot_run_here(self.program, crash, crash.get("where") or "?") if crash else None
         if why_not is not None:  # Python 2, a Windows-only module...: say that, in the student's terms

@@ -115,3 +115,30 @@ def test_a_prompt_still_in_the_pipe_is_not_taken_for_the_client_coming_back():
     session.chat.last_action = session.chat.last_actor = None
     session.chat._mark_all = lambda: None
     assert session.say("hi everyone") is False  # it is blocked in recv(), not back at its prompt
+
+
+class EndedClient:
+    """A client that ended; its crash event is still in the pipe until someone waits for its readers."""
+
+    exit_code = 1
+
+    def __init__(self):
+        self.events = []
+        self.stderr = type("Capture", (), {"tail_text": lambda self, n: "Traceback ...\nImportError: no msvcrt"})()
+
+    def wait_output_done(self, timeout):
+        self.events.append({"ev": "crash", "type": "ImportError", "message": "no msvcrt", "where": "client.py:2"})
+        return True
+
+    def events_of(self, kind):
+        return [e for e in self.events if e.get("ev") == kind]
+
+
+def test_a_client_that_ended_is_explained_by_its_last_words_even_if_they_come_after_its_exit(monkeypatch):
+    from grader.engine import diagnose
+
+    monkeypatch.setattr(diagnose, "cannot_run_here", lambda program, crash, where: None)
+    session = ClientSession(FakeChat(None), None, {}, "the server")
+    session.program = EndedClient()
+    failure = session._crashed("The client ended before it connected")
+    assert "ImportError: no msvcrt at client.py:2" in str(failure.message)
