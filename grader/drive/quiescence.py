@@ -1,6 +1,5 @@
 """Is a program idle, or is one of its threads spinning; can it still act by itself?  Read from /proc."""
 
-import os
 import platform
 import time
 
@@ -130,13 +129,7 @@ def still(program, ignore=(), stuck_on=(), tickers=(), timed=False):
 
 def _tasks(program):
     """(pid, tid) of every thread of ``program`` and its children, as /proc names them (strings)."""
-    for pid in program.tree_pids():
-        try:
-            tids = os.listdir(f"/proc/{pid}/task")
-        except OSError:
-            continue  # ended meanwhile
-        for tid in tids:
-            yield pid, tid
+    return program.tasks()
 
 
 def sleepers(program, ignore=()):

@@ -473,6 +473,16 @@ class Program:
         """The processes of the program's own process group: those a Ctrl-C in its terminal reaches."""
         return [pid for pid in self.tree_pids() if process_group(pid) == self.pid]
 
+    def tasks(self):
+        """(pid, tid) of every thread of the program and its descendants, as /proc names them (strings)."""
+        for pid in self.tree_pids():
+            try:
+                tids = os.listdir(f"/proc/{pid}/task")
+            except OSError:
+                continue  # ended meanwhile
+            for tid in tids:
+                yield pid, tid
+
     def tree_pids(self):
         """The main process and its descendants, from /proc's children lists (cheap)."""
         if not self._main_running():
@@ -562,14 +572,9 @@ class Program:
 
         def sample():
             samples[0] += 1
-            for pid in self.tree_pids():
-                try:
-                    tids = os.listdir(f"/proc/{pid}/task")
-                except OSError:
-                    continue
-                for tid in tids:
-                    if procfs.thread_busy(pid, tid, machine):
-                        busy[(pid, tid)] = busy.get((pid, tid), 0) + 1
+            for pid, tid in self.tasks():
+                if procfs.thread_busy(pid, tid, machine):
+                    busy[(pid, tid)] = busy.get((pid, tid), 0) + 1
             if still is not None and still():
                 ended_still[0] = True
                 return True
@@ -608,15 +613,10 @@ class Program:
             return frozenset()
         if not all(tid in self._eof_host_ids for tid in loops):
             found = {}
-            for pid in self.tree_pids():
-                try:
-                    threads = os.listdir(f"/proc/{pid}/task")
-                except OSError:
-                    continue
-                for thread in threads:
-                    inner = procfs.innermost_id(pid, thread)
-                    if inner in loops:
-                        found[inner] = int(thread)
+            for pid, thread in self.tasks():
+                inner = procfs.innermost_id(pid, thread)
+                if inner in loops:
+                    found[inner] = int(thread)
             # Looked for once: a thread that already ended is not looked for at every sample.
             self._eof_host_ids.update({tid: found.get(tid) for tid in loops if tid not in self._eof_host_ids})
         return frozenset(host for host in (self._eof_host_ids[tid] for tid in loops) if host is not None)

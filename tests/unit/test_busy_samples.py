@@ -25,6 +25,8 @@ class Watched:
     def alive(self):
         return self.process.poll() is None
 
+    tasks = Program.tasks  # the walk over /proc it samples, on our tree_pids
+
     def cpu_seconds(self):
         times = psutil.Process(self.process.pid).cpu_times()
         return times.user + times.system
