@@ -67,10 +67,9 @@ class GradingSession:
             self._spare = self._starter.submit(self._new_pod)
 
     def _session_pod(self):
-        # Opened by the first check, on the session's main thread, never by the starter: bwrap's
-        # --die-with-parent is the kernel's parent-death signal, sent when the *thread* that started
-        # bwrap ends (measured: a pod opened by a thread that then ended was SIGKILLed, its init left
-        # an orphan).  The starter thread ends at close(), before the pod's graceful end.
+        # Opened by the first check, on the session's main thread, never by the starter thread (it ends
+        # at close(), before the pod's graceful end): a pod ends with the thread that started it
+        # (see namespace.tool_command; measured: SIGKILLed, its init left an orphan).
         with self._pod_lock:
             if self._pod is None:
                 self._pod = make_pod(self.isolation, self.lab.limits, self.workdir)
