@@ -23,7 +23,7 @@ from grader.engine import diagnose, runnable
 from grader.engine.dependencies import blocker, skip_message
 from grader.engine.plan import Plan
 from grader.engine.session import GradingSession
-from grader.errors import GraderError
+from grader.errors import GraderError, during_interrupt
 from grader.i18n import add_catalog, set_language
 from grader.i18n import lazy as _
 from grader.intake.discover import discover, make_workdir
@@ -204,6 +204,9 @@ class Grading(GradingSession):
         report = outcome.get_result()
         if item.get_closest_marker("check") is None:
             return
+        failure = call.excinfo.value if call.excinfo is not None else None
+        if failure is not None and not isinstance(failure, KeyboardInterrupt) and during_interrupt(failure):
+            raise KeyboardInterrupt  # the session ends as a Ctrl-C does, not with the check in error
         item.stash.setdefault(REPORTS, []).append((call, report))
         if call.when == "teardown":
             result = self._result(item)

@@ -17,7 +17,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from grader import __version__
 from grader.engine.dependencies import apply_dependencies
 from grader.engine.plan import Plan
-from grader.errors import GraderError
+from grader.errors import GraderError, during_interrupt
 from grader.i18n import add_catalog
 from grader.i18n import lazy as _
 from grader.intake.discover import discover, make_workdir
@@ -271,23 +271,6 @@ def _freeze_imports():
     gc.freeze()
 
 
-def _during_interrupt(error):
-    """True if ``error`` arose while a KeyboardInterrupt was being handled: that Ctrl-C is what happened.
-
-    A Ctrl-C that lands in certain frames leaves a traceback entry without
-    a line number (Python 3.11), and pytest's own report of the interrupt
-    then fails on it (TypeError in ``_pytest._code``): ``grader watch``
-    ended with "internal error" instead of "Stopped watching".
-    """
-    seen = set()
-    while error is not None and id(error) not in seen:
-        if isinstance(error, KeyboardInterrupt):
-            return True
-        seen.add(id(error))
-        error = error.__context__
-    return False
-
-
 def _run_in_process(args):
     # Imported here: the parallel sessions start first, without waiting for pytest to load.
     import pytest
@@ -299,7 +282,7 @@ def _run_in_process(args):
         try:
             code = pytest.main(args, plugins=[collector])
         except Exception as error:
-            if _during_interrupt(error):
+            if during_interrupt(error):
                 raise KeyboardInterrupt from None
             raise
     if code == pytest.ExitCode.INTERRUPTED:
