@@ -6,7 +6,9 @@ are functions, not tables built at import: the language is chosen after the
 renderers are imported.
 """
 
-from grader.i18n import _
+from functools import lru_cache
+
+from grader.i18n import _, catalog
 from grader.model.results import protections
 
 
@@ -23,12 +25,19 @@ def who_label(who):
 
 def kind_label(kind):
     """A transcript event's kind, as a short word for the transcript table."""
+    return _kind_labels(catalog()).get(kind, kind)
+
+
+@lru_cache(maxsize=4)
+def _kind_labels(_catalog):
+    # Built once per catalog in use: a report asks for thousands of them (every event of every
+    # diagram), and the whole table each time cost it 33,000 lookups.
     return {
         "connect": _("connects"), "send": _("sends"), "recv": _("receives"), "eof": _("closed"),
         "close": _("closes"), "reset": _("reset"), "note": _("note"), "ok": _("ok"),
         "miss": _("missing"), "stdout": _("prints"), "stderr": _("error output"), "stdin": _("typed"),
         "exit": _("exit"),
-    }.get(kind, kind)
+    }
 
 
 def isolation_label(isolation):

@@ -21,6 +21,16 @@ def test_numbers_take_the_decimal_comma_in_russian():
     assert number(None) == ""
 
 
+def test_event_words_follow_the_language_they_are_asked_in():
+    from grader.report.labels import kind_label
+
+    assert kind_label("recv") == "receives"
+    set_language("ru")
+    assert kind_label("recv") not in ("receives", "recv")  # the Russian word, not the cached English one
+    set_language("en")
+    assert (kind_label("recv"), kind_label("something new")) == ("receives", "something new")
+
+
 def test_numbers_are_written_as_babel_writes_them_without_a_minus_on_zero():
     # The kit rounds and writes numbers itself, with the language's symbols from Babel; the result
     # must be Babel's own for every pattern it uses (ties to even, trailing zeros, ints, negatives).
