@@ -9,6 +9,7 @@ sleep or once another thread wakes them, are not judged before they do.
 import platform
 import sys
 import textwrap
+import uuid
 
 import pytest
 
@@ -24,7 +25,9 @@ BOUND = 60  # far beyond any of these programs' own timing: only evidence may en
 def server(tmp_path, code):
     script = tmp_path / "server.py"
     script.write_text(textwrap.dedent(code), encoding="utf-8")
-    return Program(script, role="server", root=tmp_path, token=f"startup-{tmp_path.name}", limits={}).start()
+    # A token of its own: the stop sweeps every process that carries it, and two xdist workers
+    # give their tests the same tmp_path names (their programs were killed by each other's stops).
+    return Program(script, role="server", root=tmp_path, token=f"startup-{uuid.uuid4().hex}", limits={}).start()
 
 
 def wait(program):
