@@ -83,7 +83,7 @@ class Quiescence:
         return False
 
 
-def still(program, ignore=(), stuck_on=(), tickers=(), timed=False):
+def still(program, ignore=(), stuck_on=(), tickers=(), timed=False, asleep=None):
     """A token when no thread of ``program`` can act by itself but its tickers; else None.
 
     Every thread (and every thread of its children) is blocked in a wait
@@ -107,6 +107,15 @@ def still(program, ignore=(), stuck_on=(), tickers=(), timed=False):
     of the tickers).  Two equal tokens in a row mean no thread ran in
     between: data that arrived for a blocked thread would have woken it (and
     made it run).  A program that ended is still (token (0, {})).
+
+    ``asleep`` (a list, optional) collects the threads in the shim's
+    time.sleep() as (seconds left, program, pid, tid, ticker?) instead of
+    making the program not still: the caller may end their sleeps
+    (``Stillness``), and must not take the program for still while one that
+    is no ticker sleeps.  Such a sleeper's run time is in the token: what it
+    does once awake breaks a streak.  A ``None`` entry stands for a thread
+    that wakes by itself some other way (a wait with a timeout): time may
+    then not be skipped, as that thread would have woken first.
     """
     if not program.alive():
         # Ended: still, once its end is recorded (until then a wait for the exit is about to end anyway).
@@ -118,8 +127,20 @@ def still(program, ignore=(), stuck_on=(), tickers=(), timed=False):
             continue
         seen = True
         wait = procfs.thread_wait(pid, tid, machine)
+        if asleep is not None and wait == "sleeping":
+            left = _shim_sleep(program, pid, tid)
+            if left is not None:
+                ticker = int(tid) in tickers
+                asleep.append((left, program, pid, tid, ticker))
+                if ticker:
+                    wakes[(pid, tid)] = _wakes(program, pid, tid)
+                else:
+                    total += procfs.thread_ran(pid, tid)
+                continue
         if (wait == "timed" and timed) or (int(tid) in tickers and wait in ("sleeping", "timed")):
-            wakes[(pid, tid)] = procfs.thread_wakes(pid, tid)
+            wakes[(pid, tid)] = _wakes(program, pid, tid)
+            if asleep is not None:
+                asleep.append(None)
             continue
         if wait != "forever" and not (stuck_on and procfs.blocked_send_peer(pid, tid, machine) in stuck_on):
             return None
@@ -155,10 +176,67 @@ def sleeping_beyond(program, tids, seconds):
     wanted, found = set(tids), set()
     for pid, tid in _tasks(program):
         if int(tid) in wanted:
-            left = procfs.sleep_left(pid, tid, machine)
+            left = sleep_left(program, pid, tid, machine)
             if left is not None and left > seconds:
                 found.add(int(tid))
     return found
+
+
+def sleep_left(program, pid, tid, machine):
+    """Seconds left of the sleep thread ``tid`` sleeps in (the shim's, or Python's own); None if unknown."""
+    left = _shim_sleep(program, pid, tid)
+    return left if left is not None else procfs.sleep_left(pid, tid, machine)
+
+
+def _wakes(program, pid, tid):
+    ask = getattr(program, "wakes", None)
+    return ask(pid, tid) if ask is not None else procfs.thread_wakes(pid, tid)
+
+
+def _shim_sleep(program, pid, tid):
+    ask = getattr(program, "shim_sleep", None)  # a program of another kind (a fake, a puppet) has none
+    return ask(pid, tid) if ask is not None else None
+
+
+def warpable(program, ignore=()):
+    """The shim's sleepers of ``program`` as (seconds left, pid, tid), earliest first, if nothing else can wake it.
+
+    Every other thread (but those in ``ignore``) is blocked for good:
+    nothing of the program acts before the earliest of these sleeps ends,
+    so ending it now (``Program.end_sleep``) is what waiting would have
+    come to.  Empty if some thread runs, or waits in a way whose end is
+    not known (a select() with a timeout would have woken first).
+    """
+    machine = platform.machine()
+    found = []
+    for pid, tid in _tasks(program):
+        if int(tid) in ignore:
+            continue
+        wait = procfs.thread_wait(pid, tid, machine)
+        if wait == "forever":
+            continue
+        left = _shim_sleep(program, pid, tid) if wait == "sleeping" else None
+        if left is None:
+            return []
+        found.append((left, pid, tid))
+    return sorted(found)
+
+
+def end_earliest_sleep(program, ignore=(), within=0.0):
+    """End the earliest of ``program``'s sleeps now if nothing else of it can act first; the seconds skipped.
+
+    Only when every other thread is blocked for good (``warpable``), and
+    only a sleep that ends within ``within`` seconds: a longer one is
+    waited for as before, and the caller's bound decides.  0.0 if none.
+    """
+    found = warpable(program, ignore)
+    if not found:
+        return 0.0
+    left, pid, tid = found[0]
+    left = max(0.0, left)
+    if left > within or not program.end_sleep(pid, tid):
+        return 0.0
+    return left
 
 
 class Stillness:
@@ -200,18 +278,26 @@ class Stillness:
         self.last = None
         self.first_wakes = {}  # each ticker's wakes when the present streak of still samples began
         self.beyond = {}  # tickers known to sleep past the horizon, in this streak
+        self.owners = {}  # (pid, tid) of a ticker -> its program
         self.reason = None
+        self.started = None
+        self.skipped = 0.0  # seconds of sleep ended early (``_skip``), out of the horizon
 
     def __call__(self):
         self.reason = None
+        if self.started is None:
+            self.started = time.monotonic()
         tokens, wakes = [], {}
+        # Sleeps may be ended early only where the wait has a bound to count them against.
+        asleep = [] if self.horizon is not None else None
         for program, ignore, tickers in self.programs:
-            token = still(program, ignore, self.stuck_on, tickers, self.timed)
+            token = still(program, ignore, self.stuck_on, tickers, self.timed, asleep)
             if token is None:
                 self.last = None
                 return False
             tokens.append(token)
             wakes.update(token[1])
+            self.owners.update((key, program) for key in token[1])
         if self.also is not None and not self.also():
             self.last = None
             return False
@@ -225,20 +311,49 @@ class Stillness:
             self.first_wakes, self.beyond = dict(wakes), {}
         for key, count in wakes.items():
             self.first_wakes.setdefault(key, count)
-        settled = same and all(self._ticked(key, count) for key, count in wakes.items())
+        ticked = {key: self._ticked(key, count) for key, count in wakes.items()}
+        sleeping = [entry for entry in asleep or () if entry is not None and not entry[4]]
+        settled = same and all(ticked.values()) and not sleeping
 
         self.last = tokens
         if settled:
             self.reason = "ticking" if wakes else "quiet"
+        elif same and asleep:
+            self._skip(asleep, ticked)
         return settled
 
+    def _skip(self, asleep, ticked):
+        """End the earliest sleep now if nothing else can act before it ends, and it ends within the horizon.
+
+        Everything else is still (two samples, nothing run between, nothing
+        unread): what the program does next, it does when that sleep ends,
+        so ending it now changes nothing but the wait.  The sleep's time
+        counts against the horizon as if it had been waited out: a sleep
+        past the wait's bound is waited for, as before, and the bound
+        decides.  Tickers are woken until they have woken ``TICKS`` times.
+        """
+        if None in asleep:
+            return  # a thread that wakes by itself some other way (its timeout unknown) might come first
+        wanted = [entry for entry in asleep if not entry[4] or not ticked.get((entry[2], entry[3]), True)]
+        if not wanted:
+            return
+        left, program, pid, tid, _ticker = min(wanted, key=lambda entry: entry[0])
+        left = max(0.0, left)
+        if left > self.horizon - (time.monotonic() - self.started) - self.skipped:
+            return
+        if program.end_sleep(pid, tid):
+            self.skipped += left
+
     def _ticked(self, key, count):
+        if count < self.first_wakes[key]:
+            # Counted another way from now on (the shim's count of its sleeps, once announced).
+            self.first_wakes[key] = count
         if count - self.first_wakes[key] >= self.TICKS:
             return True
         if self.horizon is None:
             return False
         if self.beyond.get(key, (None,))[0] != count:  # asked once per sleep: reading it costs a little
-            left = procfs.sleep_left(*key, platform.machine())
+            left = sleep_left(self.owners.get(key), *key, platform.machine())
             self.beyond[key] = (count, left is not None and left > self.horizon)
         return self.beyond[key][1]
 
@@ -284,12 +399,13 @@ class StartupStillness:
     rest.
     """
 
-    def __init__(self, program):
+    def __init__(self, program, horizon=None):
         self.program = program
         self.tickers = set()
         self.asleep = {}  # (pid, tid) -> its wakes when first seen asleep
         self.seen = None  # (bytes printed, events) at the last sample
-        self.stillness = Stillness([(program, (), self.tickers)], also=self._nothing_new)
+        # With the startup bound as horizon, sleeps before listen() are ended early (``Stillness._skip``).
+        self.stillness = Stillness([(program, (), self.tickers)], also=self._nothing_new, horizon=horizon)
 
     @property
     def reason(self):
@@ -299,8 +415,11 @@ class StartupStillness:
         machine = platform.machine()
         for pid, tid in _tasks(self.program):
             if procfs.thread_wait(pid, tid, machine) in ("sleeping", "timed"):
-                wakes = procfs.thread_wakes(pid, tid)
-                if wakes > self.asleep.setdefault((pid, tid), wakes):
+                wakes = _wakes(self.program, pid, tid)
+                first = self.asleep.setdefault((pid, tid), wakes)
+                if wakes < first:  # counted the shim's way from now on
+                    self.asleep[(pid, tid)] = wakes
+                elif wakes > first:
                     self.tickers.add(int(tid))
         return self.stillness()
 

@@ -451,7 +451,7 @@ def server(grading, pod, transcript, request):
         transcript.add("server", "stdout", program.stdout.text())
     timeout = grading.lab.timeout("startup")
     try:
-        listening = program.wait_listening(timeout, settled=StartupStillness(program))
+        listening = program.wait_listening(timeout, settled=StartupStillness(program, timeout))
     except StartupFailed as failure:
         grading.observe(program)
         marker = request.node.get_closest_marker("check")

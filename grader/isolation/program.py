@@ -161,12 +161,18 @@ class Program:
         # their id in the program's own pid namespace -> where; and the ids /proc names them by here.
         self.eof_loops = {}
         self._eof_host_ids = {}
+        # Threads of the main process that slept in the shim's time.sleep(): their id in the
+        # program's pid namespace -> (address of the sleep's deadline, of the clock's lead);
+        # and our ids for them (see ``shim_sleep``).
+        self.sleep_slots = {}
+        self._slot_host_ids = {}
 
     # ----------------------------------------------------------------- start
     def start(self):
         event_r, event_w = os.pipe()
         stack_r, stack_w = os.pipe()
-        config = {"fd": event_w, "stack_fd": stack_w, "root": str(self.root), "host": "127.0.0.1", "role": self.role}
+        config = {"fd": event_w, "stack_fd": stack_w, "root": str(self.root), "host": "127.0.0.1", "role": self.role,
+                  "warp": 1}
         config.update({f"limit.{k}": v for k, v in self.limits.items() if k not in ("output_kb", "processes")})
         if os.geteuid() != 0 and "processes" in self.limits:
             # RLIMIT_NPROC counts all of the user's processes: allow what they
@@ -231,6 +237,11 @@ class Program:
                 with self._cond:
                     self.events.extend(parsed)
                     for event in parsed:
+                        if (event.get("ev") == "sleeper" and "child" not in event
+                                and all(isinstance(event.get(key), int) for key in ("tid", "slot", "lead"))):
+                            slots = dict(self.sleep_slots)  # a new dict: the waits read it without the lock
+                            slots[event["tid"]] = (event["slot"], event["lead"])
+                            self.sleep_slots = slots
                         if event.get("ev") in ("eof_loop", "eof_loop_end") and isinstance(event.get("tid"), int):
                             # A new dict, not a change: the settles read it without the lock.
                             loops = dict(self.eof_loops)
@@ -371,7 +382,7 @@ class Program:
         with self._cond:
             return [e for e in self.events if e.get("ev") == kind]
 
-    def wait_listening(self, timeout, settled=None, recheck=0.02):
+    def wait_listening(self, timeout, settled=None, recheck=0.005):
         """Wait for the shim's listen event (TCP listen(), or a UDP server's bind()); raise StartupFailed if none.
 
         ``settled`` (optional, as for ``wait_exit``) ends the wait once the
@@ -379,7 +390,9 @@ class Program:
         its events all read) and has not listened: it never will (reason
         "blocked", or "ticking" when ``settled.reason`` says so: see
         ``StartupStillness``).  The deadline is the bound for programs that
-        never settle.
+        never settle.  Asked every 5 ms: a program that sleeps before it
+        listens has each sleep ended early once two samples find it alone
+        asleep, and a listen ends the wait at once anyway.
         """
         deadline = Deadline(timeout)
         with self._cond:
@@ -620,6 +633,44 @@ class Program:
             # Looked for once: a thread that already ended is not looked for at every sample.
             self._eof_host_ids.update({tid: found.get(tid) for tid in loops if tid not in self._eof_host_ids})
         return frozenset(host for host in (self._eof_host_ids[tid] for tid in loops) if host is not None)
+
+    def shim_sleep(self, pid, tid):
+        """Seconds left of the shim's time.sleep() that thread ``tid`` of ``pid`` sleeps in now; None if none.
+
+        Only the threads of the program's main process: a forked child's
+        memory is its own (the shim never announces its threads).
+        """
+        found = self._slots(pid, tid)
+        return None if found is None else procfs.shim_sleep_left(pid, tid, platform.machine(), *found)
+
+    def wakes(self, pid, tid):
+        """How often thread ``tid`` of ``pid`` has woken from a sleep: the shim's count if it sleeps in the shim's.
+
+        The kernel's count (``procfs.thread_wakes``) for the others: it
+        also counts a thread's waits for the GIL, so two threads woken
+        together can add two to it for one wake.
+        """
+        found = self._slots(pid, tid)
+        ended = None if found is None else procfs.shim_sleeps_ended(pid, found[0])
+        return ended if ended is not None else procfs.thread_wakes(pid, tid)
+
+    def _slots(self, pid, tid):
+        slots = self.sleep_slots
+        if not slots or str(pid) != str(self.proc.pid):
+            return None
+        host = int(tid)
+        if host not in self._slot_host_ids:
+            inner = procfs.innermost_id(pid, tid)
+            if inner not in slots:
+                return None  # not announced yet (its event may be on its way): asked again next time
+            self._slot_host_ids[host] = inner
+        return slots[self._slot_host_ids[host]]
+
+    def end_sleep(self, pid, tid):
+        """End the shim's sleep of thread ``tid`` now, as if its time had passed (see bootstrap's _install_warp)."""
+        if str(pid) != str(self.proc.pid) or not self._main_running():
+            return False
+        return procfs.signal_thread(pid, tid, signal.SIGURG, platform.machine())
 
     def socket_queues_empty(self):
         """True when no TCP socket of the program's network has bytes queued (unread, or unsent)."""

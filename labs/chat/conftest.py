@@ -110,7 +110,8 @@ def _decide(grading):
         puppets = None
         try:
             listening = pod.server_program.wait_listening(grading.lab.timeout("startup"),
-                                                          settled=StartupStillness(pod.server_program))
+                                                          settled=StartupStillness(pod.server_program,
+                                                                                    grading.lab.timeout("startup")))
             puppets = _puppet_chat(grading, Server(pod.server_program, listening), pod, Transcript(), lambda p: None)
             ok, why = probe_puppets(puppets)
             grading.memo["asks_first"] = puppets.asks_first
@@ -245,7 +246,7 @@ def client_session(grading, pod, transcript, programs, peer_names, graded_by, re
     programs(program)
     program.on_output = transcribe_output(transcript, "server")
     try:
-        listening = program.wait_listening(startup, settled=StartupStillness(program))
+        listening = program.wait_listening(startup, settled=StartupStillness(program, startup))
     except StartupFailed as failure:
         raise diagnose.startup_failure(failure, startup) from None
     server = Server(program, listening)

@@ -12,7 +12,7 @@ deadline.
 
 from grader.drive.connection import Robot
 from grader.drive.display import displayed
-from grader.drive.quiescence import Quiescence, Stillness, sleepers, sleeping_beyond
+from grader.drive.quiescence import Quiescence, Stillness, end_earliest_sleep, sleepers, sleeping_beyond
 from grader.drive.wait import Deadline, poll_until
 from grader.i18n import lazy as _
 from grader.model.failure import CheckFailed
@@ -97,11 +97,21 @@ class Chat:
             unwoken = [tid for tid in unwoken if tid not in far]
             if not unwoken:
                 break
-            def woke(unwoken=unwoken, asleep=asleep):
-                now = sleepers(program, self.spinners | self.tickers)
-                return any(now.get(tid) != asleep[tid] for tid in unwoken)
+            bound = Deadline(min(deadline.remaining(), SLEEP_WAIT))
+            skipped = [0.0]
 
-            if not poll_until(woke, min(deadline.remaining(), SLEEP_WAIT)):
+            def woke(unwoken=unwoken, asleep=asleep, bound=bound, skipped=skipped):
+                now = sleepers(program, self.spinners | self.tickers)
+                if any(now.get(tid) != asleep[tid] for tid in unwoken):
+                    return True
+                # Nothing else of the server can act before its earliest sleep ends: end it now,
+                # counted against this wait's bound as if waited out (see quiescence.warpable).
+                if not self.on_the_wire():
+                    skipped[0] += end_earliest_sleep(program, self.spinners,
+                                                     bound.remaining() - skipped[0])
+                return False
+
+            if not poll_until(woke, bound.remaining()):
                 # A long sleeper (a timer, a child process that lingers) is not a reaction to our
                 # action: once waited for, it is not waited for again.
                 self.tickers.update(unwoken)

@@ -142,13 +142,19 @@ class Drain:
         """
         deadline = Deadline(seconds)
         self.settled = False
+        # Asked 2 ms after the last bytes came, then twice as long each time up to ``recheck``: a
+        # relay that comes at a poll loop's wake (whose sleeps the stillness ends early) is decided
+        # in a few milliseconds.  The answers are counts: how soon they are asked changes no verdict.
+        interval = min(0.002, recheck)
         with self._cond:
             before, since = self.received_bytes, time.monotonic()
             while self.received_bytes < total and not self.ended and not deadline.expired():
-                self._cond.wait(min(recheck if settled else quiet, deadline.remaining()))
+                self._cond.wait(min(interval if settled else quiet, deadline.remaining()))
                 if self.received_bytes != before:
                     before, since = self.received_bytes, time.monotonic()
+                    interval = min(0.002, recheck)
                     continue
+                interval = min(2 * interval, recheck)
                 if time.monotonic() - since >= quiet:
                     break  # a quiet gap: nothing new for `quiet` s
                 if settled is not None:

@@ -46,7 +46,8 @@ def probe_robots(pod, lab):
     chat = None
     try:
         program = pod.server_program
-        listening = program.wait_listening(lab.timeout("startup"), settled=StartupStillness(program))
+        listening = program.wait_listening(lab.timeout("startup"),
+                                           settled=StartupStillness(program, lab.timeout("startup")))
         found.started = True
         server = Server(pod.server_program, listening)
         chat = (DatagramChat(server, pod, Transcript(), lab.timeouts) if listening.kind == "udp"

@@ -166,3 +166,81 @@ def test_a_server_blocked_for_good_before_listening_is_quiet(world):
     stillness = StartupStillness(Server())
     assert any(stillness() for _sample in range(4))
     assert stillness.reason == "quiet"
+
+
+# ---------------------------------------------------------------- sleeps ended early
+class Sleeper(Program):
+    """A program whose thread 2 sleeps in the shim's time.sleep(): ``left`` seconds, ended by ``end_sleep``."""
+
+    def __init__(self, world, left):
+        self.world, self.left, self.ended = world, left, []
+
+    def shim_sleep(self, pid, tid):
+        if self.world.threads[(pid, tid)][0] != "sleeping":
+            return None
+        return self.left.get(int(tid))
+
+    def end_sleep(self, pid, tid):
+        self.ended.append(int(tid))
+        self.world.threads[(pid, tid)][0] = "forever"  # it woke, did what it slept for, and waits again
+        self.world.run(int(tid))
+        return True
+
+
+def test_a_sleep_alone_left_is_ended_once_the_rest_is_still(world):
+    world.threads[("7", "2")][0] = "sleeping"
+    program = Sleeper(world, {2: 0.4})
+    stillness = Stillness([(program, ())], horizon=1.0)
+    assert not stillness()  # first sample: nothing proven yet
+    assert program.ended == []
+    assert not stillness()  # two samples with nothing run: only the sleeper can act, so its sleep ends
+    assert program.ended == [2]
+    assert stillness.skipped == pytest.approx(0.4)
+    assert not stillness()  # it ran: a new streak
+    assert stillness() and stillness.reason == "quiet"
+
+
+def test_a_sleep_longer_than_what_is_left_of_the_bound_is_waited_for(world):
+    world.threads[("7", "2")][0] = "sleeping"
+    program = Sleeper(world, {2: 5.0})
+    stillness = Stillness([(program, ())], horizon=1.0)
+    assert not any(stillness() for _sample in range(10))
+    assert program.ended == []  # waited for as before: the bound decides
+
+
+def test_no_sleep_is_ended_while_a_thread_waits_with_a_timeout(world):
+    # Thread 1 in a select() with a timeout (a ticker): it might wake before the sleeper, so no skipping.
+    world.threads[("7", "1")][0] = "timed"
+    world.threads[("7", "2")][0] = "sleeping"
+    program = Sleeper(world, {2: 0.1})
+    stillness = Stillness([(program, (), {1})], horizon=1.0, timed=True)
+    assert not any(stillness() for _sample in range(10))
+    assert program.ended == []
+
+
+def test_without_a_bound_no_sleep_is_ended(world):
+    world.threads[("7", "2")][0] = "sleeping"
+    program = Sleeper(world, {2: 0.1})
+    stillness = Stillness([(program, ())])
+    assert not any(stillness() for _sample in range(10))
+    assert program.ended == []
+
+
+def test_sleeps_ended_count_against_the_bound(world):
+    # A ticker whose every wake is ended early: its wakes are counted, and the time skipped adds up.
+    world.threads[("7", "1")][0] = "forever"
+    world.threads[("7", "2")][0] = "sleeping"
+
+    class Ticker(Sleeper):
+        def end_sleep(self, pid, tid):
+            self.ended.append(int(tid))
+            self.world.tick(int(tid))  # woke, found nothing to do, sleeps again
+            return True
+
+    program = Ticker(world, {2: 0.3})
+    stillness = Stillness([(program, (), {2})], horizon=1.0)
+    samples = 0
+    while not stillness() and samples < 20:
+        samples += 1
+    assert stillness.reason == "ticking" and len(program.ended) == Stillness.TICKS
+    assert stillness.skipped == pytest.approx(0.3 * Stillness.TICKS)

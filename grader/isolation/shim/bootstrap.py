@@ -515,6 +515,86 @@ def _terminal_signals():
 _terminal_signals()
 
 
+# ------------------------------------------------------------ sleeps the grader may end early
+# A program's time.sleep() is how it waits on its own ("so that the messages do not merge", a
+# keep-alive loop, a server that waits a moment before it listens).  When the grader sees every
+# other thread of the program blocked for good, nothing in flight, and only sleepers left, the
+# world outside the sleeper cannot change before the earliest sleep ends: the grader may end that
+# sleep now instead of waiting it out, as if the time had passed (virtual time).  The program's
+# clocks then run ahead by what was skipped, so that what it measures agrees with its sleeps.
+#
+# The sleep waits in sigtimedwait() for _POKE, blocked meanwhile in that thread alone: the
+# grader sends it to the thread (tgkill) to end the sleep.  A poke that comes late (the sleep
+# ended by itself just before) is still pending when the mask is restored, and _POKE's default
+# is to be ignored.  Each thread says once where its sleeps can be read (``sleeper``: the address
+# of two doubles, its sleep's deadline on the program's clock (0 when awake) and how many sleeps
+# it has ended; and of the program's lead on the real clock), which the grader reads in
+# /proc/<pid>/mem, as it reads a C-level sleep's deadline.  The count is what a ticker's wakes
+# are counted by: the kernel's count of a thread's wakes also counts its waits for the GIL.
+_WARP_SHORTEST = 0.005  # shorter sleeps are slept: ending one early costs the grader two samples
+_POKE = signal.SIGURG
+
+
+def _install_warp():
+    import array
+    import time
+
+    real_sleep, real_monotonic = time.sleep, time.monotonic
+    real_clocks = {name: getattr(time, name) for name in
+                   ("monotonic", "monotonic_ns", "time", "time_ns", "perf_counter", "perf_counter_ns")}
+    lead = array.array("d", [0.0])  # seconds the program's clocks are ahead of the real ones
+    lead_address = lead.buffer_info()[0]
+    local = threading.local()
+
+    def slot():
+        found = getattr(local, "slot", None)
+        if found is None or found[1] != os.getpid():
+            # A new thread, or a forked child (its memory is its own; it is never poked).
+            found = local.slot = (array.array("d", [0.0, 0.0]), os.getpid())
+            emit("sleeper", tid=threading.get_native_id(), slot=found[0].buffer_info()[0], lead=lead_address)
+        return found[0]
+
+    def sleep(seconds):
+        if type(seconds) not in (int, float) or not seconds >= _WARP_SHORTEST:
+            return real_sleep(seconds)  # and its errors, as Python gives them
+        deadline = slot()
+        deadline[0] = real_monotonic() + lead[0] + seconds
+        try:
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, (_POKE,))
+            try:
+                while True:
+                    left = deadline[0] - (real_monotonic() + lead[0])
+                    if left <= 0:
+                        return None
+                    if signal.sigtimedwait((_POKE,), left) is not None:
+                        # Poked: the time until our deadline is skipped, for the whole program.
+                        lead[0] = max(lead[0], deadline[0] - real_monotonic())
+                        return None
+            finally:
+                if _POKE not in blocked:
+                    signal.pthread_sigmask(signal.SIG_UNBLOCK, (_POKE,))
+        finally:
+            deadline[0] = 0.0
+            deadline[1] += 1
+
+    def ahead(real, scale=1.0, whole=False):
+        if whole:
+            return lambda: real() + int(lead[0] * scale)
+        return lambda: real() + lead[0]
+
+    time.sleep = sleep
+    for name, real in real_clocks.items():
+        clock = ahead(real, 1e9, True) if name.endswith("_ns") else ahead(real)
+        clock.__name__ = clock.__qualname__ = name
+        clock.__doc__ = real.__doc__
+        setattr(time, name, clock)
+    sleep.__doc__ = real_sleep.__doc__
+
+
+if _CONFIG.get("warp") == 1 and hasattr(signal, "sigtimedwait"):
+    _install_warp()
+
+
 def _strip_shim_frames(tb):
     # The student should see their own traceback, not the shim's and runpy's.
     while tb is not None and not os.path.realpath(tb.tb_frame.f_code.co_filename).startswith(_ROOT):

@@ -27,6 +27,7 @@ namespace's init (or bubblewrap's only child) its end kills every process
 left in the pod, double-forked daemons included.  Standard library only.
 """
 
+import array  # noqa: F401  (the shim's sleeps use it: imported once per pod)
 import ctypes
 import errno
 import faulthandler  # noqa: F401  (this and the next ones: what the shim imports, paid once per pod)

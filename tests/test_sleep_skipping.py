@@ -1,0 +1,82 @@
+"""The shim's time.sleep(), which the grader may end early, on real programs (process isolation).
+
+A sleep ended early moves the program's clocks on by what was skipped;
+a poke that comes when no sleep is on changes nothing; the errors of
+time.sleep() are Python's.
+"""
+
+import platform
+import sys
+import textwrap
+import uuid
+
+import pytest
+
+from grader.drive.wait import poll_until
+from grader.isolation.program import Program
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux") or platform.machine() not in ("x86_64", "aarch64"),
+                                reason="sleeps are read from Linux's /proc")
+
+
+def start(tmp_path, code):
+    script = tmp_path / "server.py"
+    script.write_text(textwrap.dedent(code), encoding="utf-8")
+    return Program(script, role="client", root=tmp_path, token=f"sleep-{uuid.uuid4().hex}", limits={}).start()
+
+
+def printed(program, lines=1):
+    assert poll_until(lambda: program.stdout.text().count("\n") >= lines, 10), program.stderr.text()
+    return program.stdout.text().split()
+
+
+def test_a_sleep_ended_early_moves_the_programs_clocks_on(tmp_path):
+    program = start(tmp_path, """
+        import time
+        t0, w0, p0 = time.monotonic(), time.time(), time.perf_counter_ns()
+        time.sleep(30)
+        print(f"{time.monotonic() - t0:.3f} {time.time() - w0:.3f} {(time.perf_counter_ns() - p0) / 1e9:.3f}")
+        input()
+    """)
+    try:
+        main = (str(program.proc.pid), str(program.proc.pid))
+        assert poll_until(lambda: program.shim_sleep(*main) is not None, 10), program.stderr.text()
+        assert 25 < program.shim_sleep(*main) <= 30
+        assert program.end_sleep(*main)
+        seen = [float(value) for value in printed(program)]
+        assert all(value >= 29.9 for value in seen), seen  # as if the 30 s had passed
+        assert program.shim_sleep(*main) is None  # awake, in input()
+    finally:
+        program.stop()
+
+
+def test_a_poke_when_no_sleep_is_on_changes_nothing(tmp_path):
+    program = start(tmp_path, """
+        import signal, threading, time
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGURG)  # a poke that comes late
+        t0 = time.monotonic()
+        time.sleep(0.2)
+        print(f"{time.monotonic() - t0:.3f}")
+    """)
+    try:
+        assert float(printed(program)[0]) >= 0.2
+    finally:
+        program.stop()
+
+
+def test_bad_sleeps_fail_as_pythons_do(tmp_path):
+    program = start(tmp_path, """
+        import time
+        for value in (-1, "1", float("nan")):
+            try:
+                time.sleep(value)
+            except Exception as error:
+                print(type(error).__name__)
+        time.sleep(0)
+        time.sleep(0.001)
+        print("done")
+    """)
+    try:
+        assert printed(program, 4) == ["ValueError", "TypeError", "ValueError", "done"]
+    finally:
+        program.stop()
