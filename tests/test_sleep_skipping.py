@@ -80,3 +80,21 @@ def test_bad_sleeps_fail_as_pythons_do(tmp_path):
         assert printed(program, 4) == ["ValueError", "TypeError", "ValueError", "done"]
     finally:
         program.stop()
+
+
+def test_a_crash_in_a_sleep_shows_the_students_frames_only(tmp_path):
+    program = start(tmp_path, """
+        import time
+
+        def pause():
+            time.sleep(-1)
+
+        pause()
+    """)
+    try:
+        assert program.wait_exit(10) == 1
+        text = program.stderr.text()
+        assert "time.sleep(-1)" in text and "ValueError: sleep length must be non-negative" in text
+        assert "bootstrap" not in text, text  # the shim's sleep is no frame of theirs
+    finally:
+        program.stop()

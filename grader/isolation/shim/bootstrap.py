@@ -111,10 +111,21 @@ def _tb_frames(tb):
     return frames
 
 
+_SHIM_FILE = os.path.realpath(sys._getframe().f_code.co_filename)
+
+
 def _format(exc_type, exc, tb):
+    """The traceback as Python prints it, without the shim's frames (its time.sleep() is the shim's)."""
     import traceback  # only when something broke: it is slow to import
 
-    return "".join(traceback.format_exception(exc_type, exc, tb))
+    whole = traceback.TracebackException(exc_type, exc, tb)
+    report, seen = whole, set()
+    while report is not None and id(report) not in seen:  # the chain too: causes and contexts
+        seen.add(id(report))
+        report.stack = traceback.StackSummary.from_list(
+            [frame for frame in report.stack if os.path.realpath(frame.filename) != _SHIM_FILE])
+        report = report.__cause__ or report.__context__
+    return "".join(whole.format())
 
 
 def _is_tcp(sock):
@@ -425,6 +436,16 @@ def _thread_excepthook(args):
             where=_student_frame(_tb_frames(args.exc_traceback)),
             traceback=_format(args.exc_type, args.exc_value, args.exc_traceback),
         )
+        if sys.stderr is not None:
+            # What threading's own hook prints, without the shim's frames.
+            name = getattr(args.thread, "name", None) or threading.get_ident()
+            try:
+                sys.stderr.write(f"Exception in thread {name}:\n"
+                                 + _format(args.exc_type, args.exc_value, args.exc_traceback))
+                sys.stderr.flush()
+            except Exception:  # noqa: BLE001  (as threading's hook: a broken stderr loses the report)
+                pass
+            return
     _orig_excepthook(args)
 
 
