@@ -18,6 +18,35 @@ from grader.drive.wait import Deadline
 from grader.i18n import lazy as _
 
 
+def peek(sock, size):
+    """Up to ``size`` bytes waiting in ``sock``, left there (b'' at EOF); blocks until some arrive.
+
+    A reader thread that took bytes off its socket and has not stored them
+    yet (preempted between recv() and append(), on a loaded machine) holds
+    them where no one can see: the socket is empty (FIONREAD 0), the
+    stream does not have them.  A mark, or a wait's "nothing more can
+    come", decided in that gap is wrong (seed 002's Bob got "Connected to
+    the server!" glued to the next message, and server.framing failed in
+    CI).  So readers peek, store, and only then ``take``: until stored,
+    the bytes are still in the socket, and ``pending()`` counts them.  (The
+    chat's Drain, which counts bytes rather than storing them, compares
+    the kernel's count of bytes received with its own instead.)
+    """
+    return sock.recv(size, socket.MSG_PEEK)
+
+
+def take(sock, count):
+    """Remove ``count`` bytes that ``peek`` returned (and that have been stored) from ``sock``."""
+    while count > 0:
+        try:
+            got = len(sock.recv(count))
+        except OSError:  # reset meanwhile: the next peek says so
+            return
+        if not got:
+            return
+        count -= got
+
+
 class Robot:
     """A member driven by the grader over a real TCP connection."""
 
@@ -42,7 +71,7 @@ class Robot:
     def _read(self):
         while True:
             try:
-                chunk = self.sock.recv(65536)
+                chunk = peek(self.sock, 65536)
             except OSError as exc:
                 ending = "closed" if self.closed_by_us else "reset"
                 if not self.closed_by_us:
@@ -55,6 +84,7 @@ class Robot:
                 break
             self.stream.append(chunk)
             self.transcript.add(self.name, "recv", self._decoder.decode(chunk))
+            take(self.sock, len(chunk))
             try:  # acknowledged now, not up to 40 ms later: the server's send queue then says what is on the way
                 self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
             except OSError:

@@ -157,15 +157,17 @@ class Grading(GradingSession):
         Most failures are decided on complete evidence (what was awaited
         cannot arrive any more: every program is blocked for good), which
         no load changes.  A failure that a time bound decided (a program
-        that never settled) might; it is confirmed in a fresh pod, with
-        fresh programs, before it counts, and only failures pay for that.
+        that never settled) might, and so might one in a server with a
+        thread in a busy loop, which races the others; it is confirmed in a
+        fresh pod, with fresh programs, before it counts, and only failures
+        pay for that.  The confirmation's verdict is the one reported.
         """
         if item.get_closest_marker("check") is None:
             return None
         item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
         self.pods_ahead = self._pods_after.get(item.nodeid, True)
         reports = runtestprotocol(item, nextitem=nextitem, log=False)
-        if _decided_by_deadline(item):
+        if _to_confirm(item):
             item.stash[CONFIRMED] = True
             item._initrequest()  # fresh fixtures: a new pod, new programs, a new transcript
             reports = runtestprotocol(item, nextitem=nextitem, log=False)
@@ -328,13 +330,13 @@ class Grading(GradingSession):
         )
 
 
-def _decided_by_deadline(item):
-    """Whether the check just run failed on a deadline rather than on complete evidence."""
+def _to_confirm(item):
+    """Whether the check just run failed on a deadline rather than on complete evidence, or racing."""
     if item.stash.get(CONFIRMED, False):
         return False
     for call, _report in item.stash.get(REPORTS, []):
         failure = call.excinfo.value if call.excinfo is not None else None
-        if isinstance(failure, CheckFailed) and failure.by_deadline:
+        if isinstance(failure, CheckFailed) and (failure.by_deadline or failure.racing):
             return True
     return False
 

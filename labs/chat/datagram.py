@@ -123,8 +123,8 @@ class DatagramRobot:
     def _read(self):
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
         while True:
-            try:
-                data, _sender = self.sock.recvfrom(MAX_DATAGRAM)
+            try:  # left in the socket until stored, so that pending() counts it (see connection.peek)
+                data, _sender = self.sock.recvfrom(MAX_DATAGRAM, socket.MSG_PEEK)
             except OSError:
                 break
             if self.closed_by_us:
@@ -133,6 +133,10 @@ class DatagramRobot:
             line = data if data.endswith(b"\n") else data + b"\n"
             self.stream.append(line)
             self.transcript.add(self.name, "recv", decoder.decode(line))
+            try:
+                self.sock.recvfrom(MAX_DATAGRAM)  # the datagram just stored, off the socket
+            except OSError:
+                break
         self.stream.end("closed")
 
     def pending(self):

@@ -335,6 +335,7 @@ class Chat:
             # Only a deadline's verdict is confirmed.  A ticker's ("ticking") is decided by counts,
             # not by a clock: Stillness, in grader/drive/quiescence.py, says why no load changes it.
             by_deadline=outcome.ending == "timeout",
+            racing=bool(self.spinners),
         )
 
     def _summary(self, robot, what, outcome):

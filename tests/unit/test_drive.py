@@ -93,3 +93,32 @@ def test_a_robot_reset_sends_rst():
         data = "reset"
     assert data == "reset"
     server.close()
+
+
+def test_bytes_a_reader_holds_but_has_not_stored_count_as_pending(monkeypatch):
+    # The reader is stopped after it got the bytes and before the stream has them (a reader
+    # preempted on a loaded machine): they must still count as pending, or a mark (or a wait's
+    # "nothing more can come") taken in that gap misplaces them (seed 002's server.framing in CI).
+    got, go = threading.Event(), threading.Event()
+    append = Stream.append
+
+    def slow_append(stream, chunk):
+        got.set()
+        assert go.wait(10)
+        append(stream, chunk)
+
+    monkeypatch.setattr(Stream, "append", slow_append)
+    robot, server, _transcript = _robot_pair()
+    try:
+        server.sendall(b"Connected to the server!")
+        assert got.wait(10)
+        assert robot.pending() == len(b"Connected to the server!") and robot.received() == ""
+        go.set()
+        assert robot.wait_text("Connected to the server!", 5)
+        assert robot.pending() == 0 or robot.wait_for(lambda text: robot.pending() == 0, 5)
+        server.sendall(b"hello\n")
+        assert robot.wait_text("hello", 5) and robot.received() == "Connected to the server!hello\n"
+    finally:
+        go.set()
+        robot.dispose()
+        server.close()
