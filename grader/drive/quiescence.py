@@ -109,7 +109,8 @@ def still(program, ignore=(), stuck_on=(), tickers=(), timed=False, asleep=None)
     made it run).  A program that ended is still (token (0, {})).
 
     ``asleep`` (a list, optional) collects the threads in the shim's
-    time.sleep() as (seconds left, program, pid, tid, ticker?) instead of
+    time.sleep() (and those counted by their wakes in its select(), poll()
+    or epoll() with a timeout) as (seconds left, program, pid, tid, ticker?) instead of
     making the program not still: the caller may end their sleeps
     (``Stillness``), and must not take the program for still while one that
     is no ticker sleeps.  Such a sleeper's run time is in the token: what it
@@ -127,17 +128,20 @@ def still(program, ignore=(), stuck_on=(), tickers=(), timed=False, asleep=None)
             continue
         seen = True
         wait = procfs.thread_wait(pid, tid, machine)
-        if asleep is not None and wait == "sleeping":
+        counted = (wait == "timed" and timed) or (int(tid) in tickers and wait in ("sleeping", "timed"))
+        if asleep is not None and (wait == "sleeping" or (wait == "timed" and counted)):
+            # A wait with a timeout in the shim's select()/poll()/epoll() may be ended early too;
+            # it is always counted by its wakes, as such waits are (a poll loop looking again).
             left = _shim_sleep(program, pid, tid)
             if left is not None:
-                ticker = int(tid) in tickers
+                ticker = int(tid) in tickers or wait == "timed"
                 asleep.append((left, program, pid, tid, ticker))
                 if ticker:
                     wakes[(pid, tid)] = _wakes(program, pid, tid)
                 else:
                     total += procfs.thread_ran(pid, tid)
                 continue
-        if (wait == "timed" and timed) or (int(tid) in tickers and wait in ("sleeping", "timed")):
+        if counted:
             wakes[(pid, tid)] = _wakes(program, pid, tid)
             if asleep is not None:
                 asleep.append(None)
@@ -204,8 +208,9 @@ def warpable(program, ignore=()):
     Every other thread (but those in ``ignore``) is blocked for good:
     nothing of the program acts before the earliest of these sleeps ends,
     so ending it now (``Program.end_sleep``) is what waiting would have
-    come to.  Empty if some thread runs, or waits in a way whose end is
-    not known (a select() with a timeout would have woken first).
+    come to.  The shim's select(), poll() and epoll() with a timeout count
+    as sleeps.  Empty if some thread runs, or waits in a way whose end is
+    not known (a socket's own timeout, a lock's: it would have woken first).
     """
     machine = platform.machine()
     found = []
@@ -215,7 +220,7 @@ def warpable(program, ignore=()):
         wait = procfs.thread_wait(pid, tid, machine)
         if wait == "forever":
             continue
-        left = _shim_sleep(program, pid, tid) if wait == "sleeping" else None
+        left = _shim_sleep(program, pid, tid) if wait in ("sleeping", "timed") else None
         if left is None:
             return []
         found.append((left, pid, tid))

@@ -281,6 +281,10 @@ def sleep_left(pid, tid, machine):
 
 
 _SIGTIMEDWAIT = {"x86_64": 128, "aarch64": 137}
+# The waits of the shim's select.select(), poll() and epoll() with a timeout (select, poll,
+# pselect6, ppoll, epoll_wait, epoll_pwait, epoll_pwait2), which watch the thread's pipe too.
+_POLLS = {"x86_64": {23, 7, 270, 271, 232, 281, 441}, "aarch64": {72, 73, 22, 441}}
+_SHIM_WAITS = {machine: _POLLS[machine] | {number} for machine, number in _SIGTIMEDWAIT.items()}
 
 
 def shim_sleep_left(pid, tid, machine, slot, lead):
@@ -292,7 +296,7 @@ def shim_sleep_left(pid, tid, machine, slot, lead):
     """
     try:
         fields = read_proc(f"/proc/{pid}/task/{tid}/syscall").split()
-        if not fields or fields[0] in ("running", "-1") or int(fields[0]) != _SIGTIMEDWAIT.get(machine):
+        if not fields or fields[0] in ("running", "-1") or int(fields[0]) not in _SHIM_WAITS.get(machine, ()):
             return None
         deadline, ahead = read_doubles(pid, slot, 1)[0], read_doubles(pid, lead, 1)[0]
     except (OSError, IndexError, ValueError, struct.error):
@@ -300,6 +304,36 @@ def shim_sleep_left(pid, tid, machine, slot, lead):
     if deadline <= 0:
         return None  # woken, or not yet asleep: its state is about to change
     return deadline - ahead - time.monotonic()
+
+
+def shim_wait_kind(pid, tid, machine):
+    """"sleep" while thread ``tid`` of ``pid`` waits in the shim's sleep (a signal ends it), "poll" in a
+    wait with a timeout (its pipe ends it), else None."""
+    try:
+        fields = read_proc(f"/proc/{pid}/task/{tid}/syscall").split()
+        number = int(fields[0])
+    except (OSError, IndexError, ValueError):
+        return None
+    if number == _SIGTIMEDWAIT.get(machine):
+        return "sleep"
+    return "poll" if number in _POLLS.get(machine, ()) else None
+
+
+def write_to_pipe(pid, fd):
+    """Write one byte into the pipe whose end ``pid`` holds as ``fd``; False if it could not be opened."""
+    try:
+        pipe = os.open(f"/proc/{pid}/fd/{int(fd)}", os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except (OSError, ValueError, OverflowError):
+        return False
+    try:
+        os.write(pipe, b"\0")
+    except BlockingIOError:
+        pass  # full of earlier bytes: readable all the same
+    except OSError:
+        return False
+    finally:
+        os.close(pipe)
+    return True
 
 
 def shim_sleeps_ended(pid, slot):

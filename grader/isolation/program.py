@@ -667,10 +667,23 @@ class Program:
         return slots[self._slot_host_ids[host]]
 
     def end_sleep(self, pid, tid):
-        """End the shim's sleep of thread ``tid`` now, as if its time had passed (see bootstrap's _install_warp)."""
+        """End the shim's sleep (or wait with a timeout) of thread ``tid`` now, as if its time had passed.
+
+        A sleep is ended by a signal to the thread, a select(), poll() or
+        epoll() by a byte in the thread's pipe (see bootstrap's _install_warp).
+        """
         if str(pid) != str(self.proc.pid) or not self._main_running():
             return False
-        return procfs.signal_thread(pid, tid, signal.SIGURG, platform.machine())
+        machine = platform.machine()
+        kind = procfs.shim_wait_kind(pid, tid, machine)
+        if kind == "sleep":
+            return procfs.signal_thread(pid, tid, signal.SIGURG, machine)
+        found = self._slots(pid, tid) if kind == "poll" else None
+        try:
+            pipe = int(procfs.read_doubles(pid, found[0] + 16, 1)[0]) if found is not None else 0
+        except (OSError, ValueError, OverflowError, struct.error):
+            pipe = 0
+        return pipe > 0 and procfs.write_to_pipe(pid, pipe)
 
     def socket_queues_empty(self):
         """True when no TCP socket of the program's network has bytes queued (unread, or unsent)."""

@@ -552,12 +552,22 @@ _terminal_signals()
 # it has ended; and of the program's lead on the real clock), which the grader reads in
 # /proc/<pid>/mem, as it reads a C-level sleep's deadline.  The count is what a ticker's wakes
 # are counted by: the kernel's count of a thread's wakes also counts its waits for the GIL.
+#
+# A poll loop's wait with a timeout (select.select(), select.poll(), select.epoll(), and so
+# selectors, socketserver's serve_forever and asyncio's event loop) is the same kind of wait when
+# nothing it watches is ready: it ends at its deadline.  It cannot wait for a signal too (Python
+# retries a select() that a signal interrupted, with the real clock), so each such thread has a
+# pipe of its own (a third double of the slot: its write end, 0 if none yet) that the wait also
+# watches: the grader writes a byte to it through /proc/<pid>/fd/ to end the wait, which then
+# returns what a timeout returns.  The pipe is drained when seen, and never closed (a number
+# reused by a student's socket must never be mistaken for it): two descriptors per thread.
 _WARP_SHORTEST = 0.005  # shorter sleeps are slept: ending one early costs the grader two samples
 _POKE = signal.SIGURG
 
 
 def _install_warp():
     import array
+    import select
     import time
 
     real_sleep, real_monotonic = time.sleep, time.monotonic
@@ -571,9 +581,148 @@ def _install_warp():
         found = getattr(local, "slot", None)
         if found is None or found[1] != os.getpid():
             # A new thread, or a forked child (its memory is its own; it is never poked).
-            found = local.slot = (array.array("d", [0.0, 0.0]), os.getpid())
+            found = local.slot = (array.array("d", [0.0, 0.0, 0.0]), os.getpid())
             emit("sleeper", tid=threading.get_native_id(), slot=found[0].buffer_info()[0], lead=lead_address)
         return found[0]
+
+    def waker():
+        # This thread's pipe (its read end), or None if none can be had (no descriptor left).
+        found = getattr(local, "waker", None)
+        if found is None or found[1] != os.getpid():
+            try:
+                read, write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+            except OSError:
+                return None
+            found = local.waker = (read, os.getpid())
+            slot()[2] = write
+        return found[0]
+
+    def drain(fd):
+        try:
+            while os.read(fd, 64):
+                pass
+        except OSError:  # empty (EAGAIN): drained
+            pass
+
+    def timed(seconds, wait):
+        # wait(fd) waits with the pipe's read end ``fd`` watched too; it returns (what to
+        # return, whether only the pipe was ready: the grader ended the wait).
+        if type(seconds) not in (int, float) or not seconds >= _WARP_SHORTEST:
+            return wait(None)[0]
+        fd = waker()
+        if fd is None:
+            return wait(None)[0]
+        deadline = slot()
+        deadline[0] = real_monotonic() + lead[0] + seconds
+        ended = False
+        try:
+            result, ended = wait(fd)
+            return result
+        finally:
+            if ended:  # the time until our deadline is skipped, for the whole program
+                lead[0] = max(lead[0], deadline[0] - real_monotonic())
+            deadline[0] = 0.0
+            deadline[1] += 1
+
+    real_select, real_poll, real_epoll = select.select, select.poll, select.epoll
+
+    def select_(rlist, wlist, xlist, timeout=None):
+        def wait(fd):
+            if fd is None:
+                return real_select(rlist, wlist, xlist, timeout), False
+            readable, writable, special = real_select(list(rlist) + [fd], wlist, xlist, timeout)
+            if not any(item is fd for item in readable):
+                return (readable, writable, special), False
+            drain(fd)
+            readable = [item for item in readable if item is not fd]
+            return (readable, writable, special), not (readable or writable or special)
+        return timed(timeout, wait)
+
+    def polled(poller, fd, call, limit=-1):
+        # The events of ``call(now)`` without our pipe's; ``now``: look without waiting.
+        if fd is None:
+            return call(False), False
+        if poller._waker != fd:  # first use in this thread (or process): watch this thread's pipe
+            if poller._waker is not None:
+                try:
+                    poller._inner.unregister(poller._waker)
+                except (OSError, KeyError, ValueError):
+                    pass
+            poller._inner.register(fd, select.POLLIN)
+            poller._waker = fd
+        found = call(False)
+        if not any(event[0] == fd for event in found):
+            return found, False
+        drain(fd)
+        events = [event for event in found if event[0] != fd]
+        if not events and 0 < limit <= len(found):  # our pipe took the only room: is anything else ready?
+            events = call(True)
+        return events, not events
+
+    class Poll:
+        """select.poll(), whose waits with a timeout the grader may end early (see above)."""
+
+        def __init__(self):
+            self._inner, self._waker = real_poll(), None
+
+        def register(self, *args):
+            return self._inner.register(*args)
+
+        def modify(self, *args):
+            return self._inner.modify(*args)
+
+        def unregister(self, fd):
+            return self._inner.unregister(fd)
+
+        def poll(self, timeout=None):
+            if type(timeout) not in (int, float) or timeout < 0:
+                return self._inner.poll(timeout)
+            return timed(timeout / 1000,
+                         lambda fd: polled(self, fd, lambda now: self._inner.poll(0 if now else timeout)))
+
+    class Epoll:
+        """select.epoll(), whose waits with a timeout the grader may end early (see above)."""
+
+        def __init__(self, sizehint=-1, flags=0):
+            self._inner, self._waker = real_epoll(sizehint, flags), None
+
+        @classmethod
+        def fromfd(cls, fd):
+            made = cls.__new__(cls)
+            made._inner, made._waker = real_epoll.fromfd(fd), None
+            return made
+
+        @property
+        def closed(self):
+            return self._inner.closed
+
+        def close(self):
+            return self._inner.close()
+
+        def fileno(self):
+            return self._inner.fileno()
+
+        def register(self, *args):
+            return self._inner.register(*args)
+
+        def modify(self, *args):
+            return self._inner.modify(*args)
+
+        def unregister(self, fd):
+            return self._inner.unregister(fd)
+
+        def __enter__(self):
+            self._inner.__enter__()
+            return self
+
+        def __exit__(self, *exc):
+            return self._inner.__exit__(*exc)
+
+        def poll(self, timeout=None, maxevents=-1):
+            if type(timeout) not in (int, float) or timeout < 0:
+                return self._inner.poll(timeout, maxevents)
+            return timed(timeout, lambda fd: polled(
+                self, fd, lambda now: self._inner.poll(0 if now else timeout, maxevents), maxevents))
 
     def sleep(seconds):
         if type(seconds) not in (int, float) or not seconds >= _WARP_SHORTEST:
@@ -604,6 +753,13 @@ def _install_warp():
         return lambda: real() + lead[0]
 
     time.sleep = sleep
+    select.select, select.poll, select.epoll = select_, Poll, Epoll
+    select_.__name__ = select_.__qualname__ = "select"
+    select_.__doc__ = real_select.__doc__
+    selectors = sys.modules.get("selectors")
+    if selectors is not None:  # imported before us: its classes took the real ones at their definition
+        selectors.PollSelector._selector_cls = Poll
+        selectors.EpollSelector._selector_cls = Epoll
     for name, real in real_clocks.items():
         clock = ahead(real, 1e9, True) if name.endswith("_ns") else ahead(real)
         clock.__name__ = clock.__qualname__ = name
