@@ -8,6 +8,7 @@ token the sweep looks for, descriptors, capabilities, the exit.
 """
 
 import ast
+import os
 import shutil
 import signal
 import textwrap
@@ -335,3 +336,21 @@ def test_copies_of_one_script_each_run_under_their_own_name(forking_pod):
         program = pod.start(root / name / "crash.py", role="client", root=root / name)
         assert program.wait_exit(20) == 1 and program.wait_output_done(10)
         assert f'{root / name / "crash.py"}", line 5' in program.stderr.text()
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_a_pods_network_has_a_small_table_of_connections_of_its_own(tmp_path, monkeypatch, tool):
+    # Reading a pod's /proc/<pid>/net/tcp walks its table of connections: the machine's (262144
+    # buckets) unless the pod has one of its own.  Only root can open the namespace it is made from.
+    from grader.isolation.namespace import CHILD_TABLE, _small_tables_namespace
+
+    if _small_tables_namespace() is None:
+        pytest.skip("not root, or a kernel without net.ipv4.tcp_child_ehash_entries (Linux 6.1)")
+    with open("/proc/sys/net/ipv4/tcp_child_ehash_entries") as f:
+        host_setting = f.read()
+    code = "print(open('/proc/sys/net/ipv4/tcp_ehash_entries').read().strip())\n"
+    _program, exit_code, lines, err = run_in_pod(tmp_path, monkeypatch, tool, code, fork=True)
+    assert (exit_code, lines) == (0, [str(CHILD_TABLE)]), err  # a positive count: its own table
+    with open("/proc/sys/net/ipv4/tcp_child_ehash_entries") as f:
+        assert f.read() == host_setting  # the machine's setting is left alone
+    assert os.readlink("/proc/thread-self/ns/net") == os.readlink("/proc/self/ns/net")  # this thread came back
