@@ -154,3 +154,44 @@ def test_a_wait_with_a_timeout_ended_early_returns_as_a_timeout_and_moves_the_cl
         assert program.stdout.text().split()[2] == "1"  # data ready: returned as Python returns it
     finally:
         program.stop()
+
+
+def test_a_program_that_closes_the_shims_pipe_gets_a_new_one_and_its_files_are_never_written(tmp_path):
+    # A program that closes descriptors it did not open (a daemon's closerange) may reuse the
+    # numbers of the shim's pipe for its own files: the shim makes a new pipe, and the grader
+    # writes only into a pipe.
+    program = start(tmp_path, """
+        import fcntl, os, select, stat, threading, time
+
+        def loop():
+            select.select([], [], [], 0.01)  # the thread's pipe is made
+            for fd in range(3, 256):
+                try:
+                    if stat.S_ISFIFO(os.fstat(fd).st_mode) and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK:
+                        os.close(fd)  # the shim's pipe (its event channel blocks)
+                except OSError:
+                    pass
+            files = [open(f"file{n}", "w") for n in range(2)]  # the freed numbers, now files
+            t0 = time.monotonic()
+            got = select.select([], [], [], 30)
+            print(got, f"{time.monotonic() - t0:.3f}", flush=True)
+            for f in files:
+                f.close()
+            input()
+
+        threading.Thread(target=loop).start()
+    """)
+    try:
+        found = []
+
+        def waiting():
+            found[:] = [(pid, tid) for pid, tid in program.tasks() if tid != pid and program.shim_sleep(pid, tid)]
+            return bool(found) and program.shim_sleep(*found[0]) > 20
+
+        assert poll_until(waiting, 10), program.stderr.text()
+        assert program.end_sleep(*found[0])
+        assert poll_until(lambda: program.stdout.text().count("\n") >= 1, 10), program.stderr.text()
+        assert float(program.stdout.text().split()[-1]) >= 29.9
+        assert all((tmp_path / f"file{n}").read_bytes() == b"" for n in range(2))
+    finally:
+        program.stop()

@@ -320,8 +320,10 @@ def shim_wait_kind(pid, tid, machine):
 
 
 def write_to_pipe(pid, fd):
-    """Write one byte into the pipe whose end ``pid`` holds as ``fd``; False if it could not be opened."""
+    """Write one byte into the pipe whose end ``pid`` holds as ``fd``; False if it is no pipe, or cannot be opened."""
     try:
+        if not os.readlink(f"/proc/{pid}/fd/{int(fd)}").startswith("pipe:"):
+            return False  # not the shim's any more (a program that closed its descriptors): never write there
         pipe = os.open(f"/proc/{pid}/fd/{int(fd)}", os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except (OSError, ValueError, OverflowError):
         return False

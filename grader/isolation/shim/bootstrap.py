@@ -588,14 +588,20 @@ def _install_warp():
     def waker():
         # This thread's pipe (its read end), or None if none can be had (no descriptor left).
         found = getattr(local, "waker", None)
-        if found is None or found[1] != os.getpid():
-            try:
-                read, write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        if found is not None and found[1] == os.getpid():
+            try:  # still ours: a program that closed every descriptor may have reused the number
+                if os.fstat(found[0]).st_ino == found[2]:
+                    return found[0]
             except OSError:
-                return None
-            found = local.waker = (read, os.getpid())
-            slot()[2] = write
-        return found[0]
+                pass
+        try:
+            read, write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+            local.waker = (read, os.getpid(), os.fstat(read).st_ino)
+        except OSError:
+            slot()[2] = 0.0
+            return None
+        slot()[2] = write
+        return read
 
     def drain(fd):
         try:
