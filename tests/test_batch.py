@@ -22,7 +22,7 @@ import psutil
 import pytest
 
 from batch_class import CHECKS, full_class, reference_folder, server_folder, small_class
-from conftest import ROOT, cores, grade, run_grader
+from conftest import ROOT, SUBMISSIONS, cores, grade, run_grader
 from grader.batch.entries import list_entries
 from grader.batch.resolve import resolve
 from grader.drive.wait import poll_until
@@ -204,8 +204,10 @@ def test_shards_merged_equal_one_unsharded_run(tmp_path):
 # ------------------------------------------------------------ stopping the batch
 def _slow_class(root, count=3):
     root.mkdir()
-    for i in range(count):  # a server that never settles: its waits end at their bounds, many seconds each
-        server_folder("sleepy_join_notice", root / f"student{i}")
+    for i in range(count):  # slow by construction: it burns a core before listening, so the startup bound ends it
+        (root / f"student{i}").mkdir()
+        shutil.copyfile(SUBMISSIONS / "hostile" / "cpu_before_listen.py", root / f"student{i}" / "server.py")
+        shutil.copyfile(SUBMISSIONS / "hostile" / "chatcore.py", root / f"student{i}" / "chatcore.py")
 
 
 def _recorded(out, name):
