@@ -151,6 +151,11 @@ def in_flight(pid, port, delivered=()):
         if peer is not None and peer.state in _FIN_RECEIVED:
             continue
         if (conn.local_port, conn.remote_port) in delivered:
+            # Its bytes were read, but a FIN the receiver has not taken (its state would say so)
+            # is no byte a program reads: a close on its way (a loaded machine's softirq, not
+            # yet run) must not pass for none, or a server still blocked in recv() looks idle.
+            if conn.state in _FIN_SENT and peer is not None:
+                total += 1
             continue
         total += conn.tx_queue
     return total
@@ -159,6 +164,8 @@ def in_flight(pid, port, delivered=()):
 _LISTEN = 0x0A  # TCP_LISTEN in /proc/net/tcp's "st" column
 # The states of an end that has received its peer's FIN: CLOSE_WAIT, LAST_ACK, CLOSING, TIME_WAIT.
 _FIN_RECEIVED = frozenset({0x08, 0x09, 0x0B, 0x06})
+# The states of an end that has sent its FIN, not yet acknowledged: FIN_WAIT1, CLOSING, LAST_ACK.
+_FIN_SENT = frozenset({0x04, 0x0B, 0x09})
 
 
 # ------------------------------------------------------------ thread waits

@@ -73,6 +73,16 @@ class EchoClients:
         robot.close()
         self.last_action = _("{name} closed its connection").format(name=robot.name)
 
+    def on_the_wire(self):
+        """Bytes (or a FIN) the kernel still delivers over the server's connections (see ``procfs.in_flight``).
+
+        A FIN that a loaded machine has not delivered yet leaves the server's
+        thread blocked in recv(), still, though the close is on its way: a
+        loop on b'' starts only once it arrives.
+        """
+        sent = {r.local_port: r.sent_bytes for r in self.robots if r.sent_bytes}
+        return self.server.program.bytes_in_flight(self.server.port, sent)
+
     def dispose(self):
         for robot in self.robots:
             robot.dispose()

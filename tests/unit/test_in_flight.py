@@ -49,6 +49,17 @@ def test_bytes_the_receiving_program_has_read_are_not_on_their_way(monkeypatch):
     assert procfs.in_flight(1, SERVER, delivered={(40002, SERVER)}) == 64  # another robot's count says nothing
 
 
+def test_a_fin_on_its_way_counts_though_the_program_read_every_byte_before_it(monkeypatch):
+    # Alice said 'bye soon' (read by the server: delivered) and closed; on a loaded machine the
+    # FIN waits for the softirq that delivers it, the server's thread still blocked in recv():
+    # the close is on its way (echo's spins_on_empty passed server.client_leaves once so).
+    _table(monkeypatch, Conn(SERVER, 40001, ESTABLISHED, 0, 0), Conn(40001, SERVER, FIN_WAIT1, 10, 0))
+    assert procfs.in_flight(1, SERVER, delivered={(40001, SERVER)}) == 1
+    # Taken: the server's end is in CLOSE_WAIT, nothing is on its way.
+    _table(monkeypatch, Conn(SERVER, 40001, CLOSE_WAIT, 0, 0), Conn(40001, SERVER, FIN_WAIT1, 10, 0))
+    assert procfs.in_flight(1, SERVER, delivered={(40001, SERVER)}) == 0
+
+
 def test_other_ports_and_listening_sockets_are_left_out(monkeypatch):
     _table(monkeypatch, Conn(SERVER, 0, LISTEN, 128, 0),  # a listener's columns are its backlog
            Conn(6000, 40003, ESTABLISHED, 500, 0), Conn(40003, 6000, ESTABLISHED, 0, 0),  # another grading's
