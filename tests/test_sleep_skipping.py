@@ -6,7 +6,6 @@ time.sleep() are Python's.
 """
 
 import platform
-import socket
 import sys
 import textwrap
 import uuid
@@ -94,6 +93,7 @@ def test_a_crash_in_a_sleep_shows_the_students_frames_only(tmp_path):
     """)
     try:
         assert program.wait_exit(10) == 1
+        assert program.wait_output_done(10)  # the traceback read to its end (a loaded machine's reader lags)
         text = program.stderr.text()
         assert "time.sleep(-1)" in text and "ValueError: sleep length must be non-negative" in text
         assert "bootstrap" not in text, text  # the shim's sleep is no frame of theirs
@@ -101,36 +101,38 @@ def test_a_crash_in_a_sleep_shows_the_students_frames_only(tmp_path):
         program.stop()
 
 
-# The waits of a poll loop: each one waits 30 s with nothing ready; the grader ends it as it ends a
-# sleep, and it returns what a timeout returns, with the clocks moved on.
+# The waits of a poll loop: each one waits 30 s for a pipe of the program's own with nothing in it;
+# the grader ends it as it ends a sleep, and it returns what a timeout returns, with the clocks moved
+# on.  Then the program writes into its pipe: the same wait returns it at once, as Python's does.
 POLL_LOOPS = {
-    "select": "select.select([listener], [], [], 30)",
-    "poll": "(lambda p: (p.register(listener, select.POLLIN), p.poll(30000))[1])(select.poll())",
-    "epoll": "(lambda p: (p.register(listener.fileno(), select.EPOLLIN), p.poll(30, 1))[1])(select.epoll())",
-    "selectors": "(lambda s: (s.register(listener, 1), s.select(30))[1])(selectors.DefaultSelector())",
-    "socketserver": "(lambda s: (s.register(listener, 1), s.select(30))[1])(selectors.PollSelector())",
+    "select": "select.select([r], [], [], 30)",
+    "poll": "(lambda p: (p.register(r, select.POLLIN), p.poll(30000))[1])(select.poll())",
+    "epoll": "(lambda p: (p.register(r, select.EPOLLIN), p.poll(30, 1))[1])(select.epoll())",
+    "selectors": "(lambda s: (s.register(r, 1), s.select(30))[1])(selectors.DefaultSelector())",
+    "socketserver": "(lambda s: (s.register(r, 1), s.select(30))[1])(selectors.PollSelector())",
 }
 
 
 @pytest.mark.parametrize("kind", sorted(POLL_LOOPS))
 def test_a_wait_with_a_timeout_ended_early_returns_as_a_timeout_and_moves_the_clocks_on(tmp_path, kind):
     program = start(tmp_path, f"""
-        import select, selectors, socket, threading, time
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
+        import os, select, selectors, threading, time
+        r, w = os.pipe()
 
         def loop():
             t0 = time.monotonic()
             got = {POLL_LOOPS[kind]}
             print(repr(got).replace(" ", ""), f"{{time.monotonic() - t0:.3f}}", flush=True)
-            got = {POLL_LOOPS[kind]}  # a listener with a connection waiting: ready, at once
-            print(len(got[0]) if isinstance(got, tuple) else len(got), flush=True)
+            os.write(w, b"x")
+            t0 = time.monotonic()
+            got = {POLL_LOOPS[kind]}  # its pipe has a byte: ready, at once
+            ready = got[0] if isinstance(got, tuple) else got
+            print(len(ready), f"{{time.monotonic() - t0:.3f}}", flush=True)
 
         worker = threading.Thread(target=loop)
         worker.start()
         worker.join()
-        input()  # and stays, with its listener, until stopped
+        input()  # and stays until stopped
     """)
     try:
         found = []
@@ -142,16 +144,10 @@ def test_a_wait_with_a_timeout_ended_early_returns_as_a_timeout_and_moves_the_cl
         assert poll_until(waiting, 10), program.stderr.text()
         assert 25 < program.shim_sleep(*found[0]) <= 30
         assert program.end_sleep(*found[0])
-        got, seconds = printed(program)[:2]
+        got, seconds, ready, took = printed(program, 2)[:4]
         assert got in ("([],[],[])", "[]"), got  # what a timeout returns, without the grader's pipe
         assert float(seconds) >= 29.9  # as if the 30 s had passed
-        listening = next(e for e in program.events if e.get("ev") == "listen")
-        member = socket.create_connection(("127.0.0.1", listening["port"]), timeout=10)
-        try:
-            assert poll_until(lambda: program.stdout.text().count("\n") >= 2, 10), program.stderr.text()
-        finally:
-            member.close()
-        assert program.stdout.text().split()[2] == "1"  # data ready: returned as Python returns it
+        assert ready == "1" and float(took) < 20, (ready, took)  # data ready: returned as Python returns it
     finally:
         program.stop()
 

@@ -18,33 +18,24 @@ from grader.drive.wait import Deadline
 from grader.i18n import lazy as _
 
 
-def peek(sock, size):
-    """Up to ``size`` bytes waiting in ``sock``, left there (b'' at EOF); blocks until some arrive.
+def received_by_kernel(sock):
+    """Bytes the kernel has received on TCP socket ``sock`` so far (TCP_INFO's bytes_received), or None.
 
-    A reader thread that took bytes off its socket and has not stored them
-    yet (preempted between recv() and append(), on a loaded machine) holds
-    them where no one can see: the socket is empty (FIONREAD 0), the
-    stream does not have them.  A mark, or a wait's "nothing more can
-    come", decided in that gap is wrong (seed 002's Bob got "Connected to
-    the server!" glued to the next message, and server.framing failed in
-    CI).  So readers peek, store, and only then ``take``: until stored,
-    the bytes are still in the socket, and ``pending()`` counts them.  (The
-    chat's Drain, which counts bytes rather than storing them, compares
-    the kernel's count of bytes received with its own instead.)
+    Read or not: less what a reader has stored, it is what the reader has
+    not stored yet, the bytes in the socket and those a reader thread took
+    off it but has not stored (preempted between recv() and append(), on a
+    loaded machine), which the socket's queue (FIONREAD) no longer shows.
+    A mark, or a wait's "nothing more can come", decided in that gap was
+    wrong: seed 002's Bob got "Connected to the server!" glued to the next
+    message, and server.framing failed in CI.  (Peeking instead, and taking
+    the bytes off only once stored, left them unread at a close, and a
+    close with unread bytes sends RST, not FIN: a leave became a reset.)
     """
-    return sock.recv(size, socket.MSG_PEEK)
-
-
-def take(sock, count):
-    """Remove ``count`` bytes that ``peek`` returned (and that have been stored) from ``sock``."""
-    while count > 0:
-        try:
-            got = len(sock.recv(count))
-        except OSError:  # reset meanwhile: the next peek says so
-            return
-        if not got:
-            return
-        count -= got
+    try:
+        info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+    except OSError:
+        return None
+    return struct.unpack_from("Q", info, 128)[0] if len(info) >= 136 else None
 
 
 class Robot:
@@ -61,6 +52,7 @@ class Robot:
         self.local_port = sock.getsockname()[1]
         self.server_port = sock.getpeername()[1]
         self.sent_bytes = 0
+        self.stored = 0  # bytes the reader has put into the stream
         self.closed_by_us = False
         self.stream = Stream()
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
@@ -71,7 +63,7 @@ class Robot:
     def _read(self):
         while True:
             try:
-                chunk = peek(self.sock, 65536)
+                chunk = self.sock.recv(65536)
             except OSError as exc:
                 ending = "closed" if self.closed_by_us else "reset"
                 if not self.closed_by_us:
@@ -83,8 +75,8 @@ class Robot:
                     self.transcript.add(self.name, "eof", _("the server closed the connection"))
                 break
             self.stream.append(chunk)
+            self.stored += len(chunk)
             self.transcript.add(self.name, "recv", self._decoder.decode(chunk))
-            take(self.sock, len(chunk))
             try:  # acknowledged now, not up to 40 ms later: the server's send queue then says what is on the way
                 self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
             except OSError:
@@ -93,7 +85,10 @@ class Robot:
 
     # ----------------------------------------------------------- the stream
     def pending(self):
-        """Bytes waiting in this robot's own socket that its reader has not taken yet."""
+        """Bytes that reached this robot's socket and its reader has not stored yet (``received_by_kernel``)."""
+        received = received_by_kernel(self.sock)
+        if received is not None:
+            return max(0, received - self.stored)
         try:
             return struct.unpack("i", fcntl.ioctl(self.sock, termios.FIONREAD, b"\0\0\0\0"))[0]
         except (OSError, ValueError):

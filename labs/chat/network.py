@@ -19,6 +19,7 @@ import termios
 import threading
 import time
 
+from grader.drive.connection import received_by_kernel
 from grader.drive.quiescence import Stillness
 from grader.drive.wait import Deadline, poll_until
 from grader.i18n import lazy as _
@@ -188,12 +189,9 @@ class Drain:
         starved on a loaded machine), which the socket's queue no longer
         shows.  The queue (FIONREAD) where TCP_INFO has no such count.
         """
-        try:
-            info = self.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
-            if len(info) >= 136:
-                return max(0, struct.unpack_from("Q", info, 128)[0] - self.received_bytes)
-        except OSError:
-            pass
+        received = received_by_kernel(self.sock)
+        if received is not None:
+            return max(0, received - self.received_bytes)
         try:
             return struct.unpack("i", fcntl.ioctl(self.sock.fileno(), termios.FIONREAD, b"\0\0\0\0"))[0]
         except OSError:

@@ -97,9 +97,9 @@ def test_a_robot_reset_sends_rst():
 
 
 def test_bytes_a_reader_holds_but_has_not_stored_count_as_pending(monkeypatch):
-    # The reader is stopped after it got the bytes and before the stream has them (a reader
-    # preempted on a loaded machine): they must still count as pending, or a mark (or a wait's
-    # "nothing more can come") taken in that gap misplaces them (seed 002's server.framing in CI).
+    # The reader is stopped after it took the bytes off the socket and before the stream has them
+    # (a reader preempted on a loaded machine): they must still count as pending, or a mark (or a
+    # wait's "nothing more can come") taken in that gap misplaces them (seed 002's server.framing in CI).
     got, go = threading.Event(), threading.Event()
     append = Stream.append
 
@@ -116,10 +116,27 @@ def test_bytes_a_reader_holds_but_has_not_stored_count_as_pending(monkeypatch):
         assert robot.pending() == len(b"Connected to the server!") and robot.received() == ""
         go.set()
         assert robot.wait_text("Connected to the server!", 5)
-        assert poll_until(lambda: robot.pending() == 0, 5)  # taken off the socket once stored
+        assert poll_until(lambda: robot.pending() == 0, 5)  # stored: nothing pending
         server.sendall(b"hello\n")
         assert robot.wait_text("hello", 5) and robot.received() == "Connected to the server!hello\n"
     finally:
         go.set()
+        robot.dispose()
+        server.close()
+
+
+def test_a_robot_that_closes_after_reading_sends_fin_not_rst():
+    # What a robot received is off its socket once stored: a close with bytes left unread in
+    # the socket sends RST, and a member's polite leave would pass for a killed client.
+    robot, server, _transcript = _robot_pair()
+    try:
+        for n in range(50):
+            server.sendall(f"line {n}\n".encode())
+            assert robot.wait_text(f"line {n}\n", 5)
+            if n % 10 == 9:
+                assert poll_until(lambda: robot.pending() == 0, 5)
+        robot.close()
+        assert server.recv(100) == b""  # FIN: an orderly end, no ConnectionResetError
+    finally:
         robot.dispose()
         server.close()
