@@ -86,6 +86,8 @@ class Robot:
     # ----------------------------------------------------------- the stream
     def pending(self):
         """Bytes that reached this robot's socket and its reader has not stored yet (``received_by_kernel``)."""
+        if self.stream.ending is not None:
+            return 0  # the reader has ended: nothing more will be stored (a reset drops what was unread)
         received = received_by_kernel(self.sock)
         if received is not None:
             return max(0, received - self.stored)
