@@ -140,3 +140,20 @@ def test_a_robot_that_closes_after_reading_sends_fin_not_rst():
     finally:
         robot.dispose()
         server.close()
+
+
+def test_a_robot_whose_reader_has_ended_has_nothing_pending():
+    # A reset drops what the socket held unread: the kernel counted those bytes as received, the
+    # reader never stored them.  Counted as pending, every later drain waited out its bound.
+    robot, server, _transcript = _robot_pair()
+    try:
+        server.sendall(b"hello\n")
+        assert robot.wait_text("hello", 5)
+        assert poll_until(lambda: robot.pending() == 0, 5)
+        robot.stored = 0  # as if the reader had lost them to a reset
+        assert robot.pending() == 6
+        robot.stream.end("reset")
+        assert robot.pending() == 0
+    finally:
+        robot.dispose()
+        server.close()
