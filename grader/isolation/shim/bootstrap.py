@@ -665,12 +665,8 @@ def _install_warp():
             events = call(True)
         return events, not events
 
-    class Poll:
-        """select.poll(), whose waits with a timeout the grader may end early (see above)."""
-
-        def __init__(self):
-            self._inner, self._waker = real_poll(), None
-
+    class Watched:
+        # What a poller watches is the real one's (``_inner``); ``_waker``: our pipe, once added.
         def register(self, *args):
             return self._inner.register(*args)
 
@@ -680,13 +676,19 @@ def _install_warp():
         def unregister(self, fd):
             return self._inner.unregister(fd)
 
+    class Poll(Watched):
+        """select.poll(), whose waits with a timeout the grader may end early (see above)."""
+
+        def __init__(self):
+            self._inner, self._waker = real_poll(), None
+
         def poll(self, timeout=None):
             if type(timeout) not in (int, float) or timeout < 0:
                 return self._inner.poll(timeout)
             return timed(timeout / 1000,
                          lambda fd: polled(self, fd, lambda now: self._inner.poll(0 if now else timeout)))
 
-    class Epoll:
+    class Epoll(Watched):
         """select.epoll(), whose waits with a timeout the grader may end early (see above)."""
 
         def __init__(self, sizehint=-1, flags=0):
@@ -707,15 +709,6 @@ def _install_warp():
 
         def fileno(self):
             return self._inner.fileno()
-
-        def register(self, *args):
-            return self._inner.register(*args)
-
-        def modify(self, *args):
-            return self._inner.modify(*args)
-
-        def unregister(self, fd):
-            return self._inner.unregister(fd)
 
         def __enter__(self):
             self._inner.__enter__()
