@@ -123,7 +123,10 @@ class DatagramRobot:
     def _read(self):
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
         while True:
-            try:  # left in the socket until stored, so that pending() counts it (see connection.peek)
+            # Left in the socket until stored, so that pending() (FIONREAD) counts it meanwhile: UDP has no
+            # kernel count of bytes received to compare with (connection.received_by_kernel), and a
+            # datagram left unread at a close sends nothing, unlike TCP's RST.
+            try:
                 data, _sender = self.sock.recvfrom(MAX_DATAGRAM, socket.MSG_PEEK)
             except OSError:
                 break
